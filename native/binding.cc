@@ -1,0 +1,356 @@
+// The only file that knows Node: exposes NativeServer to TypeScript
+// (src/native.ts). Everything it drives is plain C++ in the other folders.
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <napi.h>
+
+#include "bridge/lane.h"
+#include "buckets/slab_allocator.h"
+#include "conn/server_config.h"
+#include "mpm/event_mpm.h"
+
+namespace {
+
+using brigade::buckets::SlabAllocator;
+
+// Wakes JS through a ThreadSafeFunction, used only as a doorbell.
+class TsfnDoorbell final : public brigade::bridge::Doorbell {
+ public:
+  explicit TsfnDoorbell(Napi::ThreadSafeFunction tsfn) : tsfn_(std::move(tsfn)) {}
+  void ring() override { tsfn_.NonBlockingCall(); }
+  Napi::ThreadSafeFunction& tsfn() { return tsfn_; }
+ private:
+  Napi::ThreadSafeFunction tsfn_;
+};
+
+struct LaneSlot {
+  Napi::Reference<Napi::Value> control_ref, req_ref, resp_ref;  // keep the SABs alive
+  std::shared_ptr<SlabAllocator> slabs;
+  std::vector<Napi::Reference<Napi::ArrayBuffer>> slab_buffers;  // by slab id: one ArrayBuffer per slab, ever
+  std::unique_ptr<TsfnDoorbell> bell;
+  std::unique_ptr<brigade::bridge::Lane> lane;
+  bool tsfn_released = false;
+};
+
+uint32_t opt_u32(const Napi::Object& o, const char* key, uint32_t dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().Uint32Value() : dflt;
+}
+double opt_num(const Napi::Object& o, const char* key, double dflt) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : dflt;
+}
+
+// Data pointer of a typed array; works for SharedArrayBuffer-backed views too
+// (whose ArrayBuffer() accessor refuses them).
+template <typename T>
+T* typed_data(const Napi::Value& v, size_t* bytes) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value ab;
+  size_t offset = 0;
+  if (!v.IsTypedArray() || napi_get_typedarray_info(v.Env(), v, &type, &length, &data, &ab, &offset) != napi_ok) {
+    *bytes = 0;
+    return nullptr;
+  }
+  *bytes = length * v.As<Napi::TypedArray>().ElementSize();
+  return static_cast<T*>(data);
+}
+
+class NativeServer : public Napi::ObjectWrap<NativeServer> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "NativeServer",
+                       {InstanceMethod<&NativeServer::Listen>("listen"),
+                        InstanceMethod<&NativeServer::AttachLane>("attachLane"),
+                        InstanceMethod<&NativeServer::Start>("start"),
+                        InstanceMethod<&NativeServer::AllocSlab>("allocSlab"),
+                        InstanceMethod<&NativeServer::SlabBuffer>("slabBuffer"),
+                        InstanceMethod<&NativeServer::Wake>("wake"),
+                        InstanceMethod<&NativeServer::Drain>("drain"),
+                        InstanceMethod<&NativeServer::AbortAll>("abortAll"),
+                        InstanceMethod<&NativeServer::Stop>("stop"),
+                        InstanceMethod<&NativeServer::Stats>("stats")});
+  }
+
+  explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
+    Napi::Object o = info[0].IsObject() ? info[0].As<Napi::Object>() : Napi::Object::New(info.Env());
+    auto& c = config_;
+    c.limits.max_request_line = opt_u32(o, "maxRequestLine", c.limits.max_request_line);
+    c.limits.max_head_bytes = opt_u32(o, "maxHeaderBytes", c.limits.max_head_bytes);
+    c.limits.max_headers = std::min<uint32_t>(opt_u32(o, "maxHeaders", c.limits.max_headers), brigade::http::kMaxHeaders);
+    c.max_body = static_cast<uint64_t>(opt_num(o, "maxBodyBytes", static_cast<double>(c.max_body)));
+    c.limits.max_body = c.max_body;
+    c.inline_body_max = opt_u32(o, "inlineBodyMax", c.inline_body_max);
+    c.header_timeout_ms = opt_u32(o, "headerTimeout", c.header_timeout_ms);
+    c.body_timeout_ms = opt_u32(o, "bodyTimeout", c.body_timeout_ms);
+    c.min_rate = opt_u32(o, "minReceiveRate", c.min_rate);
+    c.keepalive_timeout_ms = opt_u32(o, "keepAliveTimeout", c.keepalive_timeout_ms);
+    c.send_timeout_ms = opt_u32(o, "sendTimeout", c.send_timeout_ms);
+    c.linger_ms = opt_u32(o, "lingerTimeout", c.linger_ms);
+    c.max_pipelined = std::max<uint32_t>(1, opt_u32(o, "maxPipelined", c.max_pipelined));
+    c.max_unsent_bytes = opt_u32(o, "maxUnsentBytes", c.max_unsent_bytes);
+    c.max_send_per_turn = static_cast<uint64_t>(opt_num(o, "maxSendPerTurn", static_cast<double>(c.max_send_per_turn)));
+    c.max_connections = opt_u32(o, "maxConnections", c.max_connections);
+    c.max_keepalive_requests = opt_u32(o, "maxKeepAliveRequests", c.max_keepalive_requests);
+    io_threads_ = std::max<uint32_t>(1, opt_u32(o, "ioThreads", 1));
+    lanes_.resize(io_threads_);
+    napi_add_env_cleanup_hook(info.Env(), &NativeServer::EnvCleanup, this);
+    env_ = info.Env();
+  }
+
+  ~NativeServer() override {
+    Shutdown();
+    napi_remove_env_cleanup_hook(env_, &NativeServer::EnvCleanup, this);
+  }
+
+ private:
+  static void EnvCleanup(void* arg) { static_cast<NativeServer*>(arg)->Shutdown(); }
+
+  void Shutdown() {
+    if (mpm_) {
+      mpm_->stop();
+      mpm_.reset();
+    }
+    for (auto& l : lanes_) {
+      if (l.bell && !l.tsfn_released) {
+        l.bell->tsfn().Release();
+        l.tsfn_released = true;
+      }
+    }
+    if (listen_fd_ >= 0) {
+      ::close(listen_fd_);
+      listen_fd_ = -1;
+    }
+  }
+
+  // listen(host: string, port: number, backlog: number) -> bound port
+  Napi::Value Listen(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string host = info[0].As<Napi::String>();
+    uint32_t port = info[1].As<Napi::Number>().Uint32Value();
+    int backlog = info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : 511;
+    sockaddr_storage ss{};
+    socklen_t sl;
+    int family;
+    auto* s4 = reinterpret_cast<sockaddr_in*>(&ss);
+    auto* s6 = reinterpret_cast<sockaddr_in6*>(&ss);
+    if (inet_pton(AF_INET, host.c_str(), &s4->sin_addr) == 1) {
+      family = AF_INET;
+      s4->sin_family = AF_INET;
+      s4->sin_port = htons(static_cast<uint16_t>(port));
+      sl = sizeof(sockaddr_in);
+    } else if (inet_pton(AF_INET6, host.c_str(), &s6->sin6_addr) == 1) {
+      family = AF_INET6;
+      s6->sin6_family = AF_INET6;
+      s6->sin6_port = htons(static_cast<uint16_t>(port));
+      sl = sizeof(sockaddr_in6);
+    } else {
+      Napi::Error::New(env, "listen: host must be a numeric IPv4/IPv6 address: " + host).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return ThrowErrno(env, "socket");
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), sl) != 0) {
+      int e = errno;
+      ::close(fd);
+      errno = e;
+      return ThrowErrno(env, "bind");
+    }
+    if (::listen(fd, backlog) != 0) {
+      int e = errno;
+      ::close(fd);
+      errno = e;
+      return ThrowErrno(env, "listen");
+    }
+    sockaddr_storage bound{};
+    socklen_t bl = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bl);
+    uint16_t actual = family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port)
+                                        : ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
+    listen_fd_ = fd;
+    return Napi::Number::New(env, actual);
+  }
+
+  Napi::Value ThrowErrno(Napi::Env env, const char* what) {
+    int e = errno;
+    Napi::Error err = Napi::Error::New(env, std::string(what) + ": " + strerror(e));
+    err.Set("errno", Napi::Number::New(env, e));
+    err.Set("code", Napi::String::New(env, e == EADDRINUSE ? "EADDRINUSE" : e == EACCES ? "EACCES" : "ESYSCALL"));
+    err.ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  // attachLane(i, control: Int32Array, reqRing: Uint8Array, respRing: Uint8Array, doorbell: () => void)
+  Napi::Value AttachLane(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t i = info[0].As<Napi::Number>().Uint32Value();
+    if (i >= lanes_.size()) {
+      Napi::RangeError::New(env, "lane index").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    LaneSlot& l = lanes_[i];
+    size_t cb, rb, sb;
+    auto* control = typed_data<uint32_t>(info[1], &cb);
+    auto* req = typed_data<uint8_t>(info[2], &rb);
+    auto* resp = typed_data<uint8_t>(info[3], &sb);
+    if (!control || !req || !resp || cb < brigade::bridge::kControlWords * 4 || (rb & (rb - 1)) != 0 || (sb & (sb - 1)) != 0 || rb < 65536 ||
+        sb < 65536) {
+      Napi::RangeError::New(env, "attachLane: bad ring sizes").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    l.control_ref = Napi::Persistent(info[1]);
+    l.req_ref = Napi::Persistent(info[2]);
+    l.resp_ref = Napi::Persistent(info[3]);
+    uint32_t max_slabs = info[5].IsNumber() ? info[5].As<Napi::Number>().Uint32Value() : 16384;
+    // Slabs are never handed back to the OS while JS may hold a view of them.
+    l.slabs = std::make_shared<SlabAllocator>(max_slabs, UINT64_MAX);
+    l.slab_buffers.resize(static_cast<size_t>(max_slabs) + 1);
+    auto tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "brigade-doorbell", 0, 1);
+    l.bell = std::make_unique<TsfnDoorbell>(std::move(tsfn));
+    l.lane = std::make_unique<brigade::bridge::Lane>(control, req, static_cast<uint32_t>(rb), resp,
+                                                    static_cast<uint32_t>(sb), l.slabs.get(), l.bell.get());
+    return env.Undefined();
+  }
+
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::vector<brigade::bridge::Lane*> lanes;
+    for (auto& l : lanes_) {
+      if (!l.lane) {
+        Napi::Error::New(env, "start: every lane must be attached").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      lanes.push_back(l.lane.get());
+    }
+    mpm_ = std::make_unique<brigade::mpm::EventMpm>(config_, listen_fd_, std::move(lanes));
+    if (!mpm_->start()) {
+      mpm_.reset();
+      Napi::Error::New(env, "start: could not create poller").ThrowAsJavaScriptException();
+    }
+    return env.Undefined();
+  }
+
+  // allocSlab(lane, minBytes) -> slab id (0 when exhausted). The producer
+  // reference (refs = 1) is dropped by a RETIRE message once JS moves on.
+  Napi::Value AllocSlab(const Napi::CallbackInfo& info) {
+    uint32_t i = info[0].As<Napi::Number>().Uint32Value();
+    double want = info[1].As<Napi::Number>().DoubleValue();
+    if (i >= lanes_.size() || !lanes_[i].slabs) return Napi::Number::New(info.Env(), 0);
+    brigade::buckets::Slab* s = lanes_[i].slabs->allocate(static_cast<size_t>(want));
+    if (!s) return Napi::Number::New(info.Env(), 0);
+    s->refs = 1;
+    return Napi::Number::New(info.Env(), s->id);
+  }
+
+  // slabBuffer(lane, id) -> the one ArrayBuffer over that slab's memory.
+  Napi::Value SlabBuffer(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t i = info[0].As<Napi::Number>().Uint32Value();
+    uint32_t id = info[1].As<Napi::Number>().Uint32Value();
+    if (i >= lanes_.size() || !lanes_[i].slabs) return env.Undefined();
+    LaneSlot& l = lanes_[i];
+    brigade::buckets::Slab* s = l.slabs->by_id(id);
+    if (!s || id >= l.slab_buffers.size()) return env.Undefined();
+    if (!l.slab_buffers[id].IsEmpty()) return l.slab_buffers[id].Value();
+    // The buffer keeps the allocator (and so the slab memory) alive until it is collected.
+    auto keep = std::make_unique<std::shared_ptr<SlabAllocator>>(l.slabs);
+    auto ab = Napi::ArrayBuffer::New(
+        env, s->data, s->capacity,
+        [](Napi::Env, void*, std::shared_ptr<SlabAllocator>* hint) { std::unique_ptr<std::shared_ptr<SlabAllocator>> drop(hint); },
+        keep.get());
+    keep.release();
+    l.slab_buffers[id] = Napi::Persistent(ab);
+    return ab;
+  }
+
+  Napi::Value Wake(const Napi::CallbackInfo& info) {
+    if (mpm_) mpm_->wake(info[0].As<Napi::Number>().Uint32Value());
+    return info.Env().Undefined();
+  }
+  Napi::Value Drain(const Napi::CallbackInfo& info) {
+    if (mpm_) mpm_->begin_drain();
+    return info.Env().Undefined();
+  }
+  Napi::Value AbortAll(const Napi::CallbackInfo& info) {
+    if (mpm_) mpm_->abort_all();
+    return info.Env().Undefined();
+  }
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    Shutdown();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Stats(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Object o = Napi::Object::New(env);
+    uint64_t v[14] = {0};
+    const char* names[14] = {"connectionsOpen", "connectionsTotal", "requestsTotal", "responsesTotal",
+                             "bytesWritten",    "fileFdsOpen",      "abortedTotal",  "errorsTotal",
+                             "timeoutsTotal",   "staleResponses",   "reading",       "writing",
+                             "keepAlive",       "lingering"};
+    if (mpm_) {
+      for (uint32_t i = 0; i < mpm_->lanes(); ++i) {
+        const auto& s = mpm_->stats(i);
+        const std::atomic<uint64_t>* f[14] = {&s.connections_open, &s.connections_total, &s.requests_total,
+                                              &s.responses_total,  &s.bytes_written,     &s.file_fds_open,
+                                              &s.aborted_total,    &s.errors_total,      &s.timeouts_total,
+                                              &s.stale_responses,  &s.reading,           &s.writing,
+                                              &s.keepalive,        &s.lingering};
+        for (int k = 0; k < 14; ++k) v[k] += f[k]->load(std::memory_order_relaxed);
+      }
+    }
+    for (int k = 0; k < 14; ++k) o.Set(names[k], Napi::Number::New(env, static_cast<double>(v[k])));
+    Napi::Object slab = Napi::Object::New(env);
+    brigade::buckets::SlabStats t;
+    for (auto& l : lanes_) {
+      if (!l.slabs) continue;
+      auto s = l.slabs->stats();
+      t.slabs_total += s.slabs_total;
+      t.slabs_in_use += s.slabs_in_use;
+      t.bytes_in_use += s.bytes_in_use;
+      t.bytes_reserved += s.bytes_reserved;
+      t.remote_frees += s.remote_frees;
+      t.local_frees += s.local_frees;
+      t.allocations += s.allocations;
+    }
+    slab.Set("slabsTotal", Napi::Number::New(env, static_cast<double>(t.slabs_total)));
+    slab.Set("slabsInUse", Napi::Number::New(env, static_cast<double>(t.slabs_in_use)));
+    slab.Set("bytesInUse", Napi::Number::New(env, static_cast<double>(t.bytes_in_use)));
+    slab.Set("bytesReserved", Napi::Number::New(env, static_cast<double>(t.bytes_reserved)));
+    slab.Set("remoteFrees", Napi::Number::New(env, static_cast<double>(t.remote_frees)));
+    slab.Set("localFrees", Napi::Number::New(env, static_cast<double>(t.local_frees)));
+    slab.Set("allocations", Napi::Number::New(env, static_cast<double>(t.allocations)));
+    o.Set("slabs", slab);
+    return o;
+  }
+
+  napi_env env_;
+  brigade::conn::ServerConfig config_;
+  uint32_t io_threads_ = 1;
+  int listen_fd_ = -1;
+  std::vector<LaneSlot> lanes_;
+  std::unique_ptr<brigade::mpm::Mpm> mpm_;
+};
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeServer", NativeServer::Init(env));
+  exports.Set("abiVersion", Napi::Number::New(env, 1));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(brigade, InitModule)

@@ -1,0 +1,445 @@
+// Reading side of the connection state machine: parse, dispatch to JS,
+// timeouts, closing. The writing side is in writer.cc.
+#include "conn/connection.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "bridge/messages.h"
+
+namespace brigade::conn {
+
+using bridge::RequestMsg;
+using http::ParseResult;
+
+Connection::Connection(IoContext& ctx, int fd, uint32_t id, uint32_t remote_ipv4, uint16_t remote_port)
+    : ctx_(ctx), fd_(fd), id_(id), remote_ipv4_(remote_ipv4), remote_port_(remote_port),
+      parser_(ctx.config->limits) {
+  read_timer.owner = this;
+  write_timer.owner = this;
+  set_state(State::kIdle);
+  // A fresh connection must send its first request within the header timeout.
+  ctx_.header_q.arm(&read_timer, ctx_.now_ms);
+}
+
+Connection::~Connection() {
+  poll::TimerQueue::unlink(&read_timer);
+  poll::TimerQueue::unlink(&write_timer);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Connection::set_state(State s) {
+  auto gauge = [this](State st) -> std::atomic<uint64_t>* {
+    switch (st) {
+      case State::kHead:
+      case State::kBody: return &ctx_.stats->reading;
+      case State::kIdle: return requests_done_ > 0 ? &ctx_.stats->keepalive : &ctx_.stats->reading;
+      case State::kLingering: return &ctx_.stats->lingering;
+      default: return nullptr;
+    }
+  };
+  if (auto* g = gauge(stat_state_)) g->fetch_sub(1, std::memory_order_relaxed);
+  state_ = s;
+  stat_state_ = s;
+  if (auto* g = gauge(s)) g->fetch_add(1, std::memory_order_relaxed);
+}
+
+bool Connection::idle() const {
+  return (state_ == State::kIdle || state_ == State::kNoMore) && inbuf_.empty() &&
+         next_seq_ == requests_done_ && out_.empty() && parked_.empty();
+}
+
+bool Connection::can_take_request() const {
+  const ServerConfig& c = *ctx_.config;
+  return next_seq_ - requests_done_ < c.max_pipelined && unsent_mem_bytes_ < c.max_unsent_bytes;
+}
+
+void Connection::mark_runnable() {
+  if (!in_runnable) {
+    in_runnable = true;
+    ctx_.runnable.push_back(this);
+  }
+}
+
+// Chooses the read timer for the current state (without restarting a window
+// that is already running in the right queue).
+void Connection::arm_read_timer() {
+  poll::TimerQueue* target = nullptr;
+  switch (state_) {
+    case State::kHead: target = &ctx_.header_q; break;
+    case State::kBody: target = &ctx_.body_q; break;
+    case State::kIdle:
+      if (next_seq_ == requests_done_ && out_.empty() && parked_.empty())
+        target = requests_done_ > 0 ? &ctx_.keepalive_q : &ctx_.header_q;
+      break;
+    default: break;
+  }
+  if (target == nullptr) {
+    poll::TimerQueue::unlink(&read_timer);
+  } else if (read_timer.queue != target) {
+    window_bytes_ = 0;
+    target->arm(&read_timer, ctx_.now_ms);
+  }
+}
+
+void Connection::on_readable() {
+  if (state_ == State::kClosed) return;
+  read_loop();
+}
+
+void Connection::on_runnable() {
+  in_runnable = false;
+  if (state_ == State::kClosed) return;
+  if (!inbuf_.empty() && state_ != State::kLingering && state_ != State::kNoMore) {
+    size_t c = process(inbuf_.data(), inbuf_.size());
+    if (state_ == State::kClosed) return;
+    inbuf_.erase(inbuf_.begin(), inbuf_.begin() + static_cast<ptrdiff_t>(c));
+  }
+  if (!out_.empty()) flush();
+  if (state_ == State::kClosed) return;
+  if (read_pending_) {
+    read_pending_ = false;
+    read_loop();
+  }
+  if (state_ != State::kClosed) arm_read_timer();
+}
+
+void Connection::read_loop() {
+  for (int turn = 0; turn < 16; ++turn) {
+    if (state_ == State::kClosed) return;
+    if (state_ == State::kLingering) {
+      // Discard input until EOF so closing never turns unread bytes into an RST.
+      ssize_t n = ::read(fd_, ctx_.read_buf.data(), ctx_.read_buf.size());
+      if (n > 0) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n < 0 && errno == EINTR) continue;
+      finish_close();
+      return;
+    }
+    if (peer_eof_ || state_ == State::kNoMore) {
+      // Not reading requests any more; leave bytes in the kernel (backpressure).
+      return;
+    }
+    if (!can_take_request() || head_pending_dispatch_) {
+      read_pending_ = true;
+      return;
+    }
+    const bool into_inbuf = !inbuf_.empty();
+    char* dst;
+    size_t cap;
+    size_t old = inbuf_.size();
+    if (into_inbuf) {
+      inbuf_.resize(old + 16384);
+      dst = inbuf_.data() + old;
+      cap = 16384;
+    } else {
+      dst = ctx_.read_buf.data();
+      cap = ctx_.read_buf.size();
+    }
+    ssize_t n = ::read(fd_, dst, cap);
+    if (n > 0) {
+      window_bytes_ += static_cast<uint64_t>(n);
+      if (into_inbuf) {
+        inbuf_.resize(old + static_cast<size_t>(n));
+        size_t c = process(inbuf_.data(), inbuf_.size());
+        if (state_ == State::kClosed) return;
+        inbuf_.erase(inbuf_.begin(), inbuf_.begin() + static_cast<ptrdiff_t>(c));
+      } else {
+        size_t c = process(dst, static_cast<size_t>(n));
+        if (state_ == State::kClosed) return;
+        if (c < static_cast<size_t>(n)) inbuf_.assign(dst + c, dst + n);
+      }
+      arm_read_timer();
+      // A short read drained the socket; edge-triggered epoll reports new data.
+      if (static_cast<size_t>(n) < cap) return;
+      continue;
+    }
+    if (n == 0) {
+      peer_eof_ = true;
+      if (state_ == State::kHead || state_ == State::kBody || next_seq_ == requests_done_) {
+        // Nothing (complete) to answer: a partial request or an idle connection.
+        if (out_.empty() && parked_.empty() && next_seq_ == requests_done_) {
+          finish_close();
+        } else {
+          close_after_output_ = true;
+        }
+      } else {
+        close_after_output_ = true;  // half-close after full requests: answer, then close
+      }
+      return;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EINTR) continue;
+    abort("read error");
+    return;
+  }
+  read_pending_ = true;  // budget used up: give other connections a turn
+  mark_runnable();
+}
+
+size_t Connection::process(const char* buf, size_t len) {
+  size_t consumed = 0;
+  while (consumed < len) {
+    if (state_ == State::kIdle || state_ == State::kHead) {
+      if (!can_take_request()) {
+        read_pending_ = true;
+        break;
+      }
+      if (!head_pending_dispatch_) {
+        ParseResult r = parser_.parse(buf + consumed, len - consumed);
+        if (r == ParseResult::kNeedMore) {
+          if (state_ == State::kIdle) set_state(State::kHead);
+          break;
+        }
+        if (r == ParseResult::kError) {
+          error_and_close(parser_.error_status());
+          return len;
+        }
+        head_pending_dispatch_ = true;
+      }
+      size_t used = 0;
+      if (!dispatch_head(buf + consumed, len - consumed, &used)) break;  // ring full: retried later
+      consumed += used;
+      continue;
+    }
+    if (state_ == State::kBody) {
+      size_t used = 0;
+      bool ok = forward_body(buf + consumed, len - consumed, &used);
+      consumed += used;
+      if (state_ == State::kClosed || state_ == State::kNoMore) return len;
+      if (!ok) break;
+      continue;
+    }
+    // kNoMore / kLingering / kClosed: input beyond the last request is ignored.
+    return len;
+  }
+  return consumed;
+}
+
+static uint8_t* reserve_or_block(IoContext& ctx, Connection* c, uint32_t len) {
+  bridge::MessageRing& ring = ctx.lane->requests();
+  uint8_t* p = ring.reserve(len);
+  if (p) return p;
+  // Tell JS we wait for space, then retry once: JS advances the tail before it
+  // reads the flag, so either this retry succeeds or JS will wake us.
+  ctx.lane->store(bridge::kReqBlocked, 1);
+  p = ring.reserve(len);
+  if (p) return p;
+  ctx.ring_waiters.push_back(c);
+  return nullptr;
+}
+
+bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
+  const http::RequestHead& h = parser_.head();
+  const ServerConfig& cfg = *ctx_.config;
+  const bool has_body = h.chunked || (h.has_content_length && h.content_length > 0);
+  uint32_t inline_len = 0;
+  bool body_follows = false;
+  if (has_body) {
+    if (!h.chunked && h.content_length <= cfg.inline_body_max && avail - h.head_len >= h.content_length) {
+      inline_len = static_cast<uint32_t>(h.content_length);
+    } else {
+      body_follows = true;
+    }
+  }
+  const uint32_t table = h.header_count * 16;
+  const uint32_t msg_len = static_cast<uint32_t>(sizeof(RequestMsg)) + table + h.head_len + inline_len;
+  uint8_t* p = reserve_or_block(ctx_, this, msg_len);
+  if (!p) return false;
+
+  auto* m = reinterpret_cast<RequestMsg*>(p);
+  m->len = bridge::align8(msg_len);
+  m->type = bridge::kMsgRequest;
+  uint8_t flags = 0;
+  if (h.keep_alive) flags |= bridge::kReqKeepAlive;
+  if (body_follows) flags |= bridge::kReqBodyFollows;
+  if (h.chunked) flags |= bridge::kReqChunked;
+  if (h.expect_continue) flags |= bridge::kReqExpectContinue;
+  m->flags = flags;
+  m->method = static_cast<uint8_t>(h.method);
+  m->version_minor = h.version_minor;
+  const uint32_t seq = next_seq_++;
+  m->conn_id = id_;
+  m->seq = seq;
+  m->head_len = h.head_len;
+  m->header_count = h.header_count;
+  m->target_off = h.target.off;
+  m->target_len = h.target.len;
+  m->path_len = h.path.len;
+  m->query_off = h.query.off;
+  m->query_len = h.query.len;
+  m->body_len = inline_len;
+  m->content_length = h.chunked ? -1.0 : (h.has_content_length ? static_cast<double>(h.content_length) : 0.0);
+  m->remote_ipv4 = remote_ipv4_;
+  m->remote_port = remote_port_;
+  auto* tbl = reinterpret_cast<uint32_t*>(p + sizeof(RequestMsg));
+  for (uint32_t i = 0; i < h.header_count; ++i) {
+    tbl[i * 4 + 0] = h.headers[i].name.off;
+    tbl[i * 4 + 1] = h.headers[i].name.len;
+    tbl[i * 4 + 2] = h.headers[i].value.off;
+    tbl[i * 4 + 3] = h.headers[i].value.len;
+  }
+  std::memcpy(p + sizeof(RequestMsg) + table, buf, h.head_len + inline_len);
+  ctx_.stats->requests_total.fetch_add(1, std::memory_order_relaxed);
+  head_pending_dispatch_ = false;
+  *used = h.head_len + inline_len;
+
+  const bool last = !h.keep_alive || ctx_.draining ||
+                    (cfg.max_keepalive_requests != 0 && next_seq_ >= cfg.max_keepalive_requests);
+  if (body_follows) {
+    body_seq_ = seq;
+    if (h.chunked) {
+      body_.start_chunked(cfg.max_body);
+    } else {
+      body_.start_length(h.content_length);
+    }
+    if (h.expect_continue) {
+      OutBucket b;
+      b.kind = buckets::BucketKind::kImmortal;
+      b.data = reinterpret_cast<const uint8_t*>(http::kContinue100);
+      b.len = http::kContinue100Len;
+      b.seq = seq;
+      add_response_bucket(seq, std::move(b));
+    }
+    no_more_after_body_ = last;
+    set_state(State::kBody);
+  } else {
+    parser_.reset();
+    set_state(last ? State::kNoMore : State::kIdle);
+  }
+  return true;
+}
+
+bool Connection::forward_body(const char* buf, size_t len, size_t* used) {
+  *used = 0;
+  const size_t take = std::min<size_t>(len, 64 * 1024);
+  uint8_t* p = reserve_or_block(ctx_, this, static_cast<uint32_t>(sizeof(bridge::BodyMsg) + take));
+  if (!p) return false;
+  http::BodySpan spans[32];
+  uint32_t nspans = 0;
+  size_t consumed = 0;
+  http::BodyResult r = body_.decode(buf, take, spans, 32, &nspans, &consumed);
+  if (r == http::BodyResult::kError) {
+    ctx_.lane->requests().shrink_last(p, 0);
+    ctx_.lane->push_event(bridge::kMsgBodyError, id_, body_seq_, 0, 0, body_.error_status());
+    error_and_close(body_.error_status());
+    *used = len;
+    return false;
+  }
+  auto* m = reinterpret_cast<bridge::BodyMsg*>(p);
+  uint8_t* dst = p + sizeof(bridge::BodyMsg);
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < nspans; ++i) {
+    std::memcpy(dst + total, buf + spans[i].off, spans[i].len);
+    total += spans[i].len;
+  }
+  const bool done = r == http::BodyResult::kDone;
+  if (total == 0 && !done) {
+    ctx_.lane->requests().shrink_last(p, 0);  // framing only: nothing to tell JS yet
+  } else {
+    const uint32_t mlen = static_cast<uint32_t>(sizeof(bridge::BodyMsg)) + total;
+    ctx_.lane->requests().shrink_last(p, mlen);
+    m->len = bridge::align8(mlen);
+    m->type = bridge::kMsgBody;
+    m->flags = done ? bridge::kBodyLast : 0;
+    m->aux = 0;
+    m->conn_id = id_;
+    m->seq = body_seq_;
+    m->data_len = total;
+    m->reserved = 0;
+  }
+  *used = consumed;
+  if (done) {
+    parser_.reset();
+    set_state(no_more_after_body_ ? State::kNoMore : State::kIdle);
+  }
+  return consumed > 0 || done;
+}
+
+void Connection::error_and_close(uint16_t status) {
+  ctx_.stats->errors_total.fetch_add(1, std::memory_order_relaxed);
+  head_pending_dispatch_ = false;
+  inbuf_.clear();
+  read_pending_ = false;
+  const uint32_t seq = next_seq_++;  // answered after every earlier response
+  set_state(State::kNoMore);
+  poll::TimerQueue::unlink(&read_timer);
+  queue_native(http::error_response(status, ctx_.date.line()), seq, true, true);
+}
+
+void Connection::on_read_timer() {
+  const ServerConfig& cfg = *ctx_.config;
+  if (state_ == State::kHead || state_ == State::kBody) {
+    const uint32_t window = state_ == State::kHead ? cfg.header_timeout_ms : cfg.body_timeout_ms;
+    const uint64_t need = static_cast<uint64_t>(cfg.min_rate) * window / 1000;
+    if (window_bytes_ >= need && need > 0) {
+      // Fast enough in this window: start the next one.
+      window_bytes_ = 0;
+      (state_ == State::kHead ? ctx_.header_q : ctx_.body_q).arm(&read_timer, ctx_.now_ms);
+      return;
+    }
+    ctx_.stats->timeouts_total.fetch_add(1, std::memory_order_relaxed);
+    error_and_close(408);
+    flush();
+    return;
+  }
+  if (state_ == State::kIdle && idle()) {
+    // Keep-alive expired, or a fresh connection never sent a byte: close quietly.
+    ctx_.stats->timeouts_total.fetch_add(1, std::memory_order_relaxed);
+    start_lingering_close();
+  }
+}
+
+void Connection::begin_drain() {
+  if (state_ == State::kClosed || state_ == State::kLingering) return;
+  if (idle()) {
+    start_lingering_close();
+    return;
+  }
+  close_after_output_ = true;
+  if (state_ == State::kIdle && inbuf_.empty()) set_state(State::kNoMore);
+}
+
+void Connection::start_lingering_close() {
+  if (state_ == State::kClosed || state_ == State::kLingering) return;
+  ::shutdown(fd_, SHUT_WR);
+  poll::TimerQueue::unlink(&read_timer);
+  set_want_write(false);
+  set_state(State::kLingering);
+  inbuf_.clear();
+  ctx_.linger_q.arm(&write_timer, ctx_.now_ms);
+  read_loop();  // the peer may already have closed
+}
+
+void Connection::abort(const char* /*why*/) {
+  if (state_ == State::kClosed) return;
+  if (next_seq_ != requests_done_ || !out_.empty())
+    ctx_.stats->aborted_total.fetch_add(1, std::memory_order_relaxed);
+  finish_close();
+}
+
+void Connection::finish_close() {
+  if (state_ == State::kClosed) return;
+  // Every request JS still works on (or whose response is not fully sent) is aborted.
+  if (next_seq_ != requests_done_) ctx_.lane->push_event(bridge::kMsgAbort, id_, requests_done_, 0);
+  while (!out_.empty()) {
+    release(out_.front(), false);
+    out_.pop_front();
+  }
+  for (auto& p : parked_)
+    for (auto& b : p.buckets) release(b, false);
+  parked_.clear();
+  poll::TimerQueue::unlink(&read_timer);
+  poll::TimerQueue::unlink(&write_timer);
+  ctx_.poller->remove(fd_);
+  ::close(fd_);
+  fd_ = -1;
+  set_state(State::kClosed);
+  ctx_.closed.push_back(this);
+}
+
+}  // namespace brigade::conn

@@ -1,0 +1,118 @@
+// Connection: one client socket's state machine (DESIGN §5):
+//   read -> parse -> dispatch to JS -> write -> keep-alive | lingering close.
+// Pipelined requests are parsed ahead (bounded); responses may come back from
+// JS in any order and are written strictly in request order.
+#pragma once
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "conn/io_context.h"
+#include "conn/out_bucket.h"
+#include "http/request_parser.h"
+#include "poll/timer_queue.h"
+
+namespace brigade::conn {
+
+class Connection {
+ public:
+  enum class State : uint8_t {
+    kIdle,        // no partial request buffered (keep-alive or fresh)
+    kHead,        // a request head is partially received
+    kBody,        // a request body is being received
+    kNoMore,      // no further requests will be read (close after responses)
+    kLingering,   // write side shut, draining input before close
+    kClosed,
+  };
+
+  Connection(IoContext& ctx, int fd, uint32_t id, uint32_t remote_ipv4, uint16_t remote_port);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  uint32_t id() const { return id_; }
+  int fd() const { return fd_; }
+  State state() const { return state_; }
+  bool closed() const { return state_ == State::kClosed; }
+
+  // Poller events.
+  void on_readable();
+  void on_writable();
+  // Continue work that was stopped by a budget or backpressure (runnable list).
+  void on_runnable();
+  // Appends buckets of response `seq` that crossed the bridge.
+  void add_response_bucket(uint32_t seq, OutBucket&& b);
+  // Writes what is queued (called once per loop turn for dirty connections).
+  void flush();
+  // Timer expiry (read timer: header/body/keep-alive; write timer: send/linger).
+  void on_read_timer();
+  void on_write_timer();
+  // Graceful shutdown: close now if idle, else after the in-flight responses.
+  void begin_drain();
+  // Drops everything and closes the socket (reset, fatal error, forced shutdown).
+  void abort(const char* why);
+  bool idle() const;
+
+  poll::TimerEntry read_timer;
+  poll::TimerEntry write_timer;
+  uint64_t poll_token = 0;  // what the poller reports for this socket
+  bool in_runnable = false;
+  bool in_dirty = false;
+
+ private:
+  // reading / parsing
+  void read_loop();
+  // Processes buf[0,len); returns bytes consumed (the rest is kept for later).
+  size_t process(const char* buf, size_t len);
+  bool dispatch_head(const char* buf, size_t avail, size_t* used);
+  bool forward_body(const char* buf, size_t len, size_t* used);
+  bool can_take_request() const;
+  void keep_leftover(const char* buf, size_t len, size_t consumed, bool from_inbuf);
+  void error_and_close(uint16_t status);
+  void arm_read_timer();
+  // writing
+  void queue_native(std::string bytes, uint32_t seq, bool eor, bool close_after);
+  void move_parked_to_out();
+  void release(OutBucket& b, bool sent);
+  void complete_request(const OutBucket& eor, bool sent);
+  void after_output_drained();
+  void start_lingering_close();
+  void set_want_write(bool on);
+  void mark_runnable();
+  void finish_close();
+
+  IoContext& ctx_;
+  int fd_;
+  uint32_t id_;
+  uint32_t remote_ipv4_;
+  uint16_t remote_port_;
+  State state_ = State::kIdle;
+  http::RequestParser parser_;
+  http::BodyDecoder body_;
+  bool head_pending_dispatch_ = false;  // parsed, waiting for ring space
+  bool no_more_after_body_ = false;   // the request whose body is streaming is the last one
+  std::vector<char> inbuf_;   // bytes of an incomplete request, from its first byte
+  bool read_pending_ = false;  // socket may hold unread bytes (ET): resume without an event
+  bool peer_eof_ = false;
+  bool want_write_ = false;
+  bool close_after_output_ = false;
+  uint32_t next_seq_ = 0;      // seq of the next request to dispatch
+  uint32_t write_seq_ = 0;     // seq whose buckets may be written now
+  uint32_t requests_done_ = 0; // EORs written
+  uint32_t body_seq_ = 0;
+  uint64_t window_bytes_ = 0;  // bytes received in the current timeout window
+  uint64_t sent_in_window_ = 0;
+  uint64_t unsent_mem_bytes_ = 0;
+  std::deque<OutBucket> out_;
+  // Responses for seq > write_seq_, waiting for their turn.
+  struct Parked {
+    uint32_t seq;
+    std::deque<OutBucket> buckets;
+  };
+  std::vector<Parked> parked_;
+  State stat_state_ = State::kClosed;  // what the stats gauges currently count
+  void set_state(State s);
+};
+
+}  // namespace brigade::conn

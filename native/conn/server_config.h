@@ -1,0 +1,31 @@
+// Limits and timeouts shared by every MPM (set from TypeScript options).
+#pragma once
+#include <cstdint>
+
+#include "http/request_parser.h"
+
+namespace brigade::conn {
+
+struct ServerConfig {
+  http::ParserLimits limits;
+  uint64_t max_body = 1u << 20;          // request body cap (413)
+  uint32_t inline_body_max = 64 * 1024;  // bodies up to this, fully received, travel with the head
+  // Timeouts (ms). Header and body reads also enforce a minimum receive rate:
+  // every window of *_timeout_ms must bring at least min_rate bytes/s or the
+  // request is answered 408 and closed.
+  uint32_t header_timeout_ms = 20000;
+  uint32_t body_timeout_ms = 20000;
+  uint32_t min_rate = 500;                // bytes per second
+  uint32_t keepalive_timeout_ms = 15000;
+  uint32_t send_timeout_ms = 60000;       // no progress at all for this long -> abort
+  uint32_t linger_ms = 2000;              // lingering close: drain input at most this long
+  // Bounded buffering (DESIGN §5): stop reading pipelined requests when a
+  // connection holds this many unfinished responses or unsent memory bytes.
+  uint32_t max_pipelined = 4;
+  uint32_t max_unsent_bytes = 64 * 1024;
+  uint64_t max_send_per_turn = 2u << 20;  // fairness: bytes per connection per loop turn
+  uint32_t max_connections = 10000;       // per server; accepting pauses above it
+  uint32_t max_keepalive_requests = 0;    // 0 = unlimited
+};
+
+}  // namespace brigade::conn

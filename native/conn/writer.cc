@@ -1,0 +1,306 @@
+// Writing side of a connection: the output queue, in-order release of
+// responses, writev of memory buckets, sendfile of file buckets, EOR handling.
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sys/sendfile.h>
+#else
+#include <sys/types.h>
+#endif
+
+#include <algorithm>
+
+#include "conn/connection.h"
+
+namespace brigade::conn {
+
+namespace {
+
+constexpr int kMaxIov = 128;
+
+// Sends up to len bytes of file fd at *off to socket s; advances *off.
+// Returns bytes sent, 0 at end of file, or -1 with errno.
+ssize_t send_file(int s, int fd, uint64_t* off, uint64_t len) {
+#if defined(__linux__)
+  off_t o = static_cast<off_t>(*off);
+  ssize_t n = ::sendfile(s, fd, &o, static_cast<size_t>(len));
+  if (n > 0) *off = static_cast<uint64_t>(o);
+  return n;
+#elif defined(__APPLE__)
+  off_t sent = static_cast<off_t>(len);
+  int r = ::sendfile(fd, s, static_cast<off_t>(*off), &sent, nullptr, 0);
+  if (r < 0 && sent == 0) return -1;
+  *off += static_cast<uint64_t>(sent);
+  return sent;
+#elif defined(__FreeBSD__)
+  off_t sent = 0;
+  int r = ::sendfile(fd, s, static_cast<off_t>(*off), static_cast<size_t>(len), nullptr, &sent, 0);
+  if (r < 0 && sent == 0) return -1;
+  *off += static_cast<uint64_t>(sent);
+  return sent;
+#else
+  // Portable fallback: pread into a bounded stack buffer.
+  char buf[16384];
+  ssize_t r = ::pread(fd, buf, std::min<uint64_t>(len, sizeof buf), static_cast<off_t>(*off));
+  if (r <= 0) return r;
+  ssize_t w = ::send(s, buf, static_cast<size_t>(r), 0);
+  if (w > 0) *off += static_cast<uint64_t>(w);
+  return w;
+#endif
+}
+
+}  // namespace
+
+void Connection::add_response_bucket(uint32_t seq, OutBucket&& b) {
+  b.seq = seq;
+  if (seq == write_seq_) {
+    const bool eor = b.kind == buckets::BucketKind::kEor;
+    if (b.is_memory()) unsent_mem_bytes_ += b.len;
+    out_.push_back(std::move(b));
+    if (eor) {
+      ++write_seq_;
+      move_parked_to_out();
+    }
+  } else {
+    // A later response finished first (async handler): park it until its turn.
+    auto it = std::find_if(parked_.begin(), parked_.end(), [seq](const Parked& p) { return p.seq == seq; });
+    if (it == parked_.end()) {
+      parked_.push_back(Parked{seq, {}});
+      it = parked_.end() - 1;
+    }
+    it->buckets.push_back(std::move(b));
+  }
+  if (!in_dirty) {
+    in_dirty = true;
+    ctx_.dirty.push_back(this);
+  }
+}
+
+void Connection::move_parked_to_out() {
+  for (;;) {
+    auto it = std::find_if(parked_.begin(), parked_.end(), [this](const Parked& p) { return p.seq == write_seq_; });
+    if (it == parked_.end()) return;
+    bool complete = false;
+    for (auto& b : it->buckets) {
+      if (b.is_memory()) unsent_mem_bytes_ += b.len;
+      if (b.kind == buckets::BucketKind::kEor) complete = true;
+      out_.push_back(std::move(b));
+    }
+    parked_.erase(it);
+    if (!complete) return;
+    ++write_seq_;
+  }
+}
+
+void Connection::queue_native(std::string bytes, uint32_t seq, bool eor, bool close_after) {
+  OutBucket b;
+  b.kind = buckets::BucketKind::kHeap;
+  auto owned = std::make_shared<const std::string>(std::move(bytes));
+  b.data = reinterpret_cast<const uint8_t*>(owned->data());
+  b.len = owned->size();
+  b.owned = std::move(owned);
+  add_response_bucket(seq, std::move(b));
+  if (eor) {
+    OutBucket e;
+    e.kind = buckets::BucketKind::kEor;
+    e.close_after = close_after;
+    add_response_bucket(seq, std::move(e));
+  }
+}
+
+void Connection::complete_request(const OutBucket& eor, bool sent) {
+  ++requests_done_;
+  ctx_.stats->responses_total.fetch_add(1, std::memory_order_relaxed);
+  if (state_ == State::kIdle) set_state(State::kIdle);  // reading -> keep-alive gauge
+  if (eor.pool_id != 0) ctx_.lane->push_event(bridge::kMsgEorDone, id_, eor.seq, eor.pool_id, sent ? 0 : 1);
+  if (eor.close_after || ctx_.draining) close_after_output_ = true;
+}
+
+void Connection::release(OutBucket& b, bool sent) {
+  switch (b.kind) {
+    case buckets::BucketKind::kHeap:
+    case buckets::BucketKind::kImmortal:
+      unsent_mem_bytes_ -= std::min<uint64_t>(unsent_mem_bytes_, b.len);
+      if (b.slab && --b.slab->refs == 0) b.slab->owner->free_remote(b.slab);
+      b.slab = nullptr;
+      b.owned.reset();
+      break;
+    case buckets::BucketKind::kFile:
+      if (b.own_fd && b.fd >= 0) {
+        ::close(b.fd);
+        ctx_.stats->file_fds_open.fetch_sub(1, std::memory_order_relaxed);
+      }
+      b.fd = -1;
+      break;
+    case buckets::BucketKind::kEor:
+      // During an abort the request is not "done" for pipelining purposes, but its
+      // pool must still be released exactly once.
+      if (sent) {
+        complete_request(b, true);
+      } else if (b.pool_id != 0) {
+        ctx_.lane->push_event(bridge::kMsgEorDone, id_, b.seq, b.pool_id, 1);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+void Connection::set_want_write(bool on) {
+  if (on == want_write_ || fd_ < 0) return;
+  want_write_ = on;
+  // Writability is armed only after a write hit EAGAIN (DESIGN §5).
+  ctx_.poller->modify(fd_, on ? (poll::kReadable | poll::kWritable) : static_cast<uint32_t>(poll::kReadable), poll_token);
+}
+
+void Connection::on_writable() {
+  if (state_ == State::kClosed) return;
+  if (want_write_ || !out_.empty()) flush();
+}
+
+void Connection::flush() {
+  if (state_ == State::kClosed) return;
+  uint64_t budget = ctx_.config->max_send_per_turn;
+  while (!out_.empty()) {
+    struct iovec iov[kMaxIov];
+    int n = 0;
+    uint64_t bytes = 0;
+    for (const OutBucket& b : out_) {
+      if (b.is_memory()) {
+        if (b.len == 0) continue;
+        iov[n].iov_base = const_cast<uint8_t*>(b.data);
+        iov[n].iov_len = b.len;
+        ++n;
+        bytes += b.len;
+        if (n == kMaxIov || bytes >= budget) break;
+      } else if (b.kind == buckets::BucketKind::kFile) {
+        break;
+      }
+    }
+    if (n > 0) {
+      struct msghdr msg {};
+      msg.msg_iov = iov;
+      msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(n);
+      ssize_t w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        abort("write error");
+        return;
+      }
+      uint64_t left = static_cast<uint64_t>(w);
+      budget -= std::min(budget, left);
+      sent_in_window_ += left;
+      ctx_.stats->bytes_written.fetch_add(left, std::memory_order_relaxed);
+      // Release what is fully on the wire, in order; only now may memory that an
+      // iovec pointed into be freed.
+      while (!out_.empty()) {
+        OutBucket& b = out_.front();
+        if (b.is_memory()) {
+          if (b.len > 0 && left == 0) break;
+          uint64_t take = std::min(left, b.len);
+          b.data += take;
+          b.len -= take;
+          unsent_mem_bytes_ -= std::min(unsent_mem_bytes_, take);
+          left -= take;
+          if (b.len > 0) break;
+        } else if (b.kind == buckets::BucketKind::kFile) {
+          break;
+        }
+        OutBucket done = std::move(b);
+        out_.pop_front();
+        release(done, true);
+      }
+      if (static_cast<uint64_t>(w) < bytes) break;  // socket buffer full
+      if (budget == 0) {
+        mark_runnable();
+        return;
+      }
+      continue;
+    }
+    // Front: metadata and/or a file bucket.
+    OutBucket& b = out_.front();
+    if (b.kind != buckets::BucketKind::kFile) {
+      OutBucket done = std::move(b);
+      out_.pop_front();
+      release(done, true);
+      continue;
+    }
+    if (b.len == 0) {
+      OutBucket done = std::move(b);
+      out_.pop_front();
+      release(done, true);
+      continue;
+    }
+    ssize_t s = send_file(fd_, b.fd, &b.file_off, std::min(b.len, budget));
+    if (s < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      abort("sendfile error");
+      return;
+    }
+    if (s == 0) {
+      abort("file truncated");  // fewer bytes than promised in Content-Length
+      return;
+    }
+    b.len -= static_cast<uint64_t>(s);
+    budget -= std::min(budget, static_cast<uint64_t>(s));
+    sent_in_window_ += static_cast<uint64_t>(s);
+    ctx_.stats->bytes_written.fetch_add(static_cast<uint64_t>(s), std::memory_order_relaxed);
+    if (b.len == 0) {
+      OutBucket done = std::move(b);
+      out_.pop_front();
+      release(done, true);
+    }
+    if (budget == 0) {
+      mark_runnable();
+      return;
+    }
+  }
+  if (state_ == State::kClosed) return;
+  if (!out_.empty()) {
+    // EAGAIN: wait for writability, bounded by the send timeout.
+    set_want_write(true);
+    if (write_timer.queue != &ctx_.send_q) {
+      sent_in_window_ = 0;
+      ctx_.send_q.arm(&write_timer, ctx_.now_ms);
+    }
+    return;
+  }
+  set_want_write(false);
+  if (write_timer.queue == &ctx_.send_q) poll::TimerQueue::unlink(&write_timer);
+  after_output_drained();
+}
+
+void Connection::after_output_drained() {
+  if (state_ == State::kClosed || state_ == State::kLingering) return;
+  const bool nothing_in_flight = next_seq_ == requests_done_ && parked_.empty();
+  if (nothing_in_flight && (close_after_output_ || state_ == State::kNoMore)) {
+    if (peer_eof_) {
+      finish_close();
+    } else {
+      start_lingering_close();
+    }
+    return;
+  }
+  if ((read_pending_ || !inbuf_.empty()) && can_take_request() && !head_pending_dispatch_) mark_runnable();
+  arm_read_timer();
+}
+
+void Connection::on_write_timer() {
+  if (state_ == State::kLingering) {
+    finish_close();  // lingered long enough
+    return;
+  }
+  if (sent_in_window_ == 0) {
+    ctx_.stats->timeouts_total.fetch_add(1, std::memory_order_relaxed);
+    abort("send timeout");
+    return;
+  }
+  sent_in_window_ = 0;
+  ctx_.send_q.arm(&write_timer, ctx_.now_ms);
+}
+
+}  // namespace brigade::conn

@@ -1,0 +1,21 @@
+{
+  "variables": {
+    "brigade_core_sources": [
+      "native/poll/epoll_poller.cc",
+      "native/poll/kqueue_poller.cc",
+      "native/poll/waker.cc",
+      "native/poll/timer_queue.cc",
+      "native/http/request_parser.cc",
+      "native/http/body_decoder.cc",
+      "native/http/canned_responses.cc",
+      "native/buckets/slab_allocator.cc",
+      "native/conn/connection.cc",
+      "native/conn/writer.cc",
+      "native/bridge/lane.cc",
+      "native/mpm/event_mpm.cc"
+    ],
+    "brigade_addon_sources": [
+      "native/binding.cc"
+    ]
+  }
+}

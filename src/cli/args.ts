@@ -1,0 +1,118 @@
+// Command-line parsing for `brigade`. Pure: argv in, a typed command or an
+// error message out; main.ts does all printing and exiting.
+
+import { isIP } from 'node:net';
+import { parseArgs } from 'node:util';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_DIR = '.';
+export const MAX_IO_THREADS = 256;
+
+export interface ServeConfig {
+  kind: 'serve';
+  dir: string;
+  host: string;
+  port: number;
+  /** Unset: the server picks its default. */
+  ioThreads?: number;
+}
+
+export type CliCommand = { kind: 'help' } | { kind: 'version' } | ServeConfig;
+
+export type ParseResult = { ok: true; command: CliCommand } | { ok: false; error: string };
+
+export const USAGE = `Usage:
+  brigade serve [dir] [options]   serve the files in dir (default: current directory)
+  brigade --help                  show this help
+  brigade --version               show the version
+
+Options for serve:
+  -p, --port <n>        TCP port, 0-65535; 0 picks a free one (default ${DEFAULT_PORT})
+  -H, --host <addr>     address to listen on (default ${DEFAULT_HOST})
+      --io-threads <n>  native I/O threads, 1-${MAX_IO_THREADS} (default: chosen by the server)
+`;
+
+// Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
+function parseInteger(text: string, name: string, min: number, max: number): number | string {
+  if (!/^[0-9]{1,10}$/.test(text)) return `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`;
+  const n = Number(text);
+  if (n < min || n > max) return `${name} must be an integer from ${min} to ${max}, got ${text}`;
+  return n;
+}
+
+// Host names per RFC 1123 labels, or an IPv4/IPv6 literal (brackets optional).
+const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+
+function parseHost(text: string): string | { error: string } {
+  const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (isIP(bare) !== 0) return bare;
+  // All-digit dotted names are failed IPv4 literals ('256.1.1.1'), not host names.
+  if (bare === text && HOSTNAME.test(text) && !/^[0-9.]+$/.test(text)) return text;
+  return { error: `--host must be a host name or IP address, got ${JSON.stringify(text)}` };
+}
+
+export function parseCliArgs(argv: readonly string[]): ParseResult {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string', short: 'H' },
+        'io-threads': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message.split('\n')[0]! : String(err) };
+  }
+  const { values, positionals } = parsed;
+
+  if (values.help) return { ok: true, command: { kind: 'help' } };
+  if (values.version) return { ok: true, command: { kind: 'version' } };
+
+  const [command, ...rest] = positionals;
+  if (command === undefined) {
+    if (values.port !== undefined || values.host !== undefined || values['io-threads'] !== undefined) {
+      return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
+    }
+    return { ok: true, command: { kind: 'help' } };
+  }
+  if (command === 'help') return { ok: true, command: { kind: 'help' } };
+  if (command !== 'serve') return { ok: false, error: `unknown command ${JSON.stringify(command)}` };
+  if (rest.length > 1) return { ok: false, error: `serve takes one directory, got ${rest.length}: ${rest.join(' ')}` };
+
+  const dir = rest[0] ?? DEFAULT_DIR;
+  if (dir === '') return { ok: false, error: 'directory must not be empty' };
+
+  let port = DEFAULT_PORT;
+  if (values.port !== undefined) {
+    const n = parseInteger(values.port, '--port', 0, 65535);
+    if (typeof n === 'string') return { ok: false, error: n };
+    port = n;
+  }
+
+  let host = DEFAULT_HOST;
+  if (values.host !== undefined) {
+    const h = parseHost(values.host);
+    if (typeof h !== 'string') return { ok: false, error: h.error };
+    host = h;
+  }
+
+  const config: ServeConfig = { kind: 'serve', dir, host, port };
+  if (values['io-threads'] !== undefined) {
+    const n = parseInteger(values['io-threads'], '--io-threads', 1, MAX_IO_THREADS);
+    if (typeof n === 'string') return { ok: false, error: n };
+    config.ioThreads = n;
+  }
+  return { ok: true, command: config };
+}
+
+/** The URL to print for a listening address (IPv6 literals need brackets). */
+export function displayUrl(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}

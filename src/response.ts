@@ -1,0 +1,311 @@
+// Response: builds the status line, headers and body straight into slab memory
+// and hands bucket descriptors (HEAP, FILE, EOS, EOR) to the native writer.
+// Framing (Content-Length / chunked / close-delimited) is decided here when
+// the head is serialised: a complete body gets Content-Length, a streamed one
+// chunked coding on HTTP/1.1 and close-delimited on HTTP/1.0.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import mime from 'mime-types';
+import type { Lane } from './bridge/lane.js';
+import * as L from './bridge/layout.js';
+import { dateLine } from './date.js';
+import type { BrigadeRequest } from './request.js';
+import { statusForbidsBody, statusLine } from './status.js';
+import type { HeaderValue, Response, SendFileOptions } from './types.js';
+
+export interface ResponseHost {
+  /** true once the server started a graceful shutdown (responses close their connection). */
+  readonly closing: boolean;
+  /** Called once when the response has been handed to the writer completely. */
+  responseFinished(req: BrigadeRequest, res: BrigadeResponse): void;
+}
+
+const FRESH = 0;
+const STREAMING = 1;
+const FINISHED = 2;
+
+// RFC 9110 token characters, for header names.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// Field values: no CR, LF, NUL or other controls except HTAB; latin1 only.
+const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]/;
+
+export class BrigadeResponse implements Response {
+  statusCode = 200;
+  private names: string[] = [];
+  private lower: string[] = [];
+  private values: string[] = [];
+  private state = FRESH;
+  private chunked = false;
+  private closeAfter = false;
+  private declaredLength = -1;
+  private sentBody = 0;
+  private readonly host: ResponseHost;
+  private readonly lane: Lane;
+  private readonly req: BrigadeRequest;
+
+  constructor(host: ResponseHost, lane: Lane, req: BrigadeRequest) {
+    this.host = host;
+    this.lane = lane;
+    this.req = req;
+  }
+
+  get finished(): boolean {
+    return this.state === FINISHED;
+  }
+  get headersSent(): boolean {
+    return this.state !== FRESH;
+  }
+  get aborted(): boolean {
+    return this.req.aborted;
+  }
+
+  status(code: number): this {
+    if (!Number.isInteger(code) || code < 100 || code > 999) throw new RangeError(`invalid status code ${code}`);
+    this.statusCode = code;
+    return this;
+  }
+
+  private index(lname: string): number {
+    return this.lower.indexOf(lname);
+  }
+
+  setHeader(name: string, value: HeaderValue): this {
+    if (this.state !== FRESH) throw new Error('headers already sent');
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    const lname = name.toLowerCase();
+    this.removeHeader(lname);
+    if (Array.isArray(value)) {
+      for (const v of value as readonly string[]) this.add(name, lname, String(v));
+    } else {
+      this.add(name, lname, String(value));
+    }
+    return this;
+  }
+
+  appendHeader(name: string, value: string): this {
+    if (this.state !== FRESH) throw new Error('headers already sent');
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    this.add(name, name.toLowerCase(), value);
+    return this;
+  }
+
+  private add(name: string, lname: string, value: string): void {
+    if (BAD_VALUE.test(value)) throw new TypeError(`invalid character in header ${name}`);
+    this.names.push(name);
+    this.lower.push(lname);
+    this.values.push(value);
+  }
+
+  getHeader(name: string): string | undefined {
+    const lname = name.toLowerCase();
+    let out: string | undefined;
+    for (let i = 0; i < this.lower.length; ++i) {
+      if (this.lower[i] === lname) out = out === undefined ? this.values[i] : `${out}, ${this.values[i]}`;
+    }
+    return out;
+  }
+
+  hasHeader(name: string): boolean {
+    return this.index(name.toLowerCase()) >= 0;
+  }
+
+  removeHeader(name: string): this {
+    const lname = name.toLowerCase();
+    for (let i = this.lower.length - 1; i >= 0; --i) {
+      if (this.lower[i] === lname) {
+        this.names.splice(i, 1);
+        this.lower.splice(i, 1);
+        this.values.splice(i, 1);
+      }
+    }
+    return this;
+  }
+
+  /** Serialises the head. bodyLength < 0: length unknown (stream). */
+  private head(bodyLength: number): string {
+    const code = this.statusCode;
+    let s = statusLine(code);
+    let hasDate = false;
+    let userLength = -1;
+    let userConnectionClose = false;
+    for (let i = 0; i < this.names.length; ++i) {
+      const l = this.lower[i]!;
+      if (l === 'content-length') {
+        userLength = Number(this.values[i]);
+        if (bodyLength >= 0 || statusForbidsBody(code)) continue; // we know better
+      } else if (l === 'transfer-encoding') {
+        continue; // framing is ours
+      } else if (l === 'date') {
+        hasDate = true;
+      } else if (l === 'connection') {
+        if (/\bclose\b/i.test(this.values[i]!)) userConnectionClose = true;
+        continue;
+      }
+      s += `${this.names[i]}: ${this.values[i]}\r\n`;
+    }
+    if (!hasDate) s += dateLine();
+    const http11 = this.req.httpVersion === '1.1';
+    let mustClose = !this.req.keepAlive || this.host.closing || userConnectionClose;
+    if (statusForbidsBody(code)) {
+      // no framing headers
+    } else if (bodyLength >= 0) {
+      s += `content-length: ${bodyLength}\r\n`;
+    } else if (userLength >= 0 && Number.isSafeInteger(userLength)) {
+      this.declaredLength = userLength;
+      s += `content-length: ${userLength}\r\n`;
+    } else if (http11) {
+      this.chunked = true;
+      s += 'transfer-encoding: chunked\r\n';
+    } else {
+      mustClose = true; // HTTP/1.0: the body ends when the connection closes
+    }
+    if (mustClose) {
+      this.closeAfter = true;
+      s += 'connection: close\r\n';
+    } else if (!http11) {
+      s += 'connection: keep-alive\r\n';
+    }
+    return s + '\r\n';
+  }
+
+  private get isHead(): boolean {
+    return this.req.methodCode === 1;
+  }
+
+  private bodyAllowed(): boolean {
+    return !this.isHead && !statusForbidsBody(this.statusCode);
+  }
+
+  private finish(): void {
+    const lane = this.lane;
+    lane.pushMeta(L.KIND_EOS);
+    lane.pushMeta(L.KIND_EOR, this.req.poolIfAny?.id ?? 0, this.closeAfter ? L.BUCKET_CLOSE : 0);
+    lane.emit(this.req.conn, this.req.seq);
+    this.state = FINISHED;
+    this.host.responseFinished(this.req, this);
+  }
+
+  write(chunk: string | Uint8Array): this {
+    if (this.state === FINISHED) throw new Error('write after end');
+    const lane = this.lane;
+    try {
+      if (this.state === FRESH) {
+        lane.writeLatin1(this.head(-1));
+        this.state = STREAMING;
+      }
+      const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (len > 0 && this.bodyAllowed()) {
+        if (this.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
+        if (typeof chunk === 'string') lane.writeUtf8(chunk);
+        else lane.writeBytes(chunk);
+        if (this.chunked) lane.writeLatin1('\r\n');
+        this.sentBody += len;
+      }
+      lane.emit(this.req.conn, this.req.seq);
+    } catch (err) {
+      lane.discard();
+      throw err;
+    }
+    return this;
+  }
+
+  end(chunk?: string | Uint8Array): void {
+    if (this.state === FINISHED) return;
+    const lane = this.lane;
+    try {
+      if (this.state === FRESH) {
+        const body = chunk ?? '';
+        const allowed = this.bodyAllowed();
+        if (typeof body === 'string') {
+          const len = body.length === 0 ? 0 : Buffer.byteLength(body);
+          lane.writeLatin1(this.head(len));
+          if (allowed && len > 0) lane.writeUtf8(body);
+        } else {
+          lane.writeLatin1(this.head(body.length));
+          if (allowed && body.length > 0) lane.writeBytes(body);
+        }
+      } else {
+        if (chunk !== undefined) {
+          const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+          if (len > 0 && this.bodyAllowed()) {
+            if (this.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
+            if (typeof chunk === 'string') lane.writeUtf8(chunk);
+            else lane.writeBytes(chunk);
+            if (this.chunked) lane.writeLatin1('\r\n');
+            this.sentBody += len;
+          }
+        }
+        if (this.chunked && this.bodyAllowed()) lane.writeLatin1('0\r\n\r\n');
+        // A declared Content-Length that was not honoured cannot be repaired: close.
+        if (this.declaredLength >= 0 && this.sentBody !== this.declaredLength && this.bodyAllowed()) this.closeAfter = true;
+      }
+      this.finish();
+    } catch (err) {
+      lane.discard();
+      throw err;
+    }
+  }
+
+  json(value: unknown): void {
+    if (!this.hasHeader('content-type')) this.setHeader('Content-Type', 'application/json; charset=utf-8');
+    this.end(JSON.stringify(value));
+  }
+
+  sendFd(fd: number, offset: number, length: number): void {
+    if (this.state !== FRESH) {
+      fs.close(fd, () => {});
+      throw new Error('sendFd: headers already sent');
+    }
+    const lane = this.lane;
+    try {
+      lane.writeLatin1(this.head(length));
+    } catch (err) {
+      lane.discard();
+      fs.close(fd, () => {});
+      throw err;
+    }
+    if (this.bodyAllowed() && length > 0) {
+      // The writer owns the fd from here on and closes it once the bytes are sent.
+      lane.pushFile(fd, offset, length, true);
+    } else {
+      fs.close(fd, () => {});
+    }
+    this.finish();
+  }
+
+  async sendFile(file: string, options: SendFileOptions = {}): Promise<void> {
+    const fd = await new Promise<number>((resolve, reject) =>
+      fs.open(file, 'r', (err, d) => (err ? reject(err) : resolve(d))),
+    );
+    let size: number;
+    try {
+      const st = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, s) => (err ? reject(err) : resolve(s))));
+      if (!st.isFile()) throw Object.assign(new Error(`not a regular file: ${file}`), { code: 'EISDIR' });
+      size = st.size;
+    } catch (err) {
+      fs.close(fd, () => {});
+      throw err;
+    }
+    const offset = options.offset ?? 0;
+    const length = options.length ?? Math.max(0, size - offset);
+    if (offset < 0 || length < 0 || offset + length > size) {
+      fs.close(fd, () => {});
+      throw new RangeError('sendFile: range outside the file');
+    }
+    if (!this.hasHeader('content-type')) {
+      const type = options.contentType ?? (mime.contentType(path.extname(file)) || 'application/octet-stream');
+      this.setHeader('Content-Type', type);
+    }
+    this.sendFd(fd, offset, length);
+  }
+
+  /** Handler failed after the head left: end the response abnormally and close. */
+  abortStream(): void {
+    if (this.state === FINISHED) return;
+    this.closeAfter = true;
+    this.lane.pushMeta(L.KIND_EOR, this.req.poolIfAny?.id ?? 0, L.BUCKET_CLOSE);
+    this.lane.emit(this.req.conn, this.req.seq);
+    this.state = FINISHED;
+    this.host.responseFinished(this.req, this);
+  }
+}

@@ -1,0 +1,318 @@
+// Server: the control plane. Owns the native server, its lanes, the router and
+// the request pools; runs handlers for the requests each lane delivers.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import * as path from 'node:path';
+import { Lane, type LaneSink } from './bridge/lane.js';
+import * as L from './bridge/layout.js';
+import { resolveOptions, type ResolvedOptions, type ServerOptions } from './config.js';
+import { native, type NativeServerHandle, type NativeStats } from './native.js';
+import { PoolRegistry } from './pool.js';
+import { BodyTooLargeError, BrigadeRequest } from './request.js';
+import { BrigadeResponse, type ResponseHost } from './response.js';
+import { Router } from './router.js';
+import { createStaticHandler, type StaticOptions } from './static/static-handler.js';
+import type { Handler } from './types.js';
+
+export interface ServerStats extends NativeStats {
+  /** Request pools waiting for their EOR. */
+  poolsLive: number;
+  /** Requests whose handler has not finished the response yet. */
+  requestsPending: number;
+}
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+export interface CloseOptions {
+  /** ms to wait for in-flight requests before connections are aborted (default 10000). */
+  timeout?: number;
+}
+
+const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']);
+
+export class Server implements LaneSink, ResponseHost {
+  private readonly opts: ResolvedOptions;
+  private readonly router = new Router<Handler>();
+  private readonly pools = new PoolRegistry();
+  private nativeServer: NativeServerHandle | null = null;
+  private lanes: Lane[] = [];
+  // Unfinished requests by (lane, connection): they receive body chunks and aborts.
+  private readonly pending = new Map<number, BrigadeRequest[]>();
+  private pendingCount = 0;
+  private drainedLanes = 0;
+  private onDrained: (() => void) | null = null;
+  private _closing = false;
+  private _address: ServerAddress | null = null;
+
+  constructor(options: ServerOptions = {}) {
+    this.opts = resolveOptions(options);
+  }
+
+  get closing(): boolean {
+    return this._closing;
+  }
+
+  /** Where the server listens (after listen()). */
+  get address(): ServerAddress {
+    if (!this._address) throw new Error('brigade: server is not listening');
+    return this._address;
+  }
+
+  get listening(): boolean {
+    return this.nativeServer !== null && !this._closing;
+  }
+
+  // ---- routes ----
+
+  route(method: string, pattern: string, handler: Handler): this {
+    this.router.add(method === '*' ? '*' : method.toUpperCase(), pattern, handler);
+    return this;
+  }
+  get(pattern: string, handler: Handler): this {
+    return this.route('GET', pattern, handler);
+  }
+  post(pattern: string, handler: Handler): this {
+    return this.route('POST', pattern, handler);
+  }
+  put(pattern: string, handler: Handler): this {
+    return this.route('PUT', pattern, handler);
+  }
+  patch(pattern: string, handler: Handler): this {
+    return this.route('PATCH', pattern, handler);
+  }
+  delete(pattern: string, handler: Handler): this {
+    return this.route('DELETE', pattern, handler);
+  }
+  options(pattern: string, handler: Handler): this {
+    return this.route('OPTIONS', pattern, handler);
+  }
+  all(pattern: string, handler: Handler): this {
+    return this.route('*', pattern, handler);
+  }
+
+  /** Serves files under dir at prefix (index.html, MIME types, HEAD, 404, no escaping dir). */
+  static(prefix: string, dir: string, options?: StaticOptions): this {
+    const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    this.router.add('*', `${p}/*`, createStaticHandler(path.resolve(dir), options));
+    return this;
+  }
+
+  // ---- lifecycle ----
+
+  async listen(): Promise<ServerAddress> {
+    if (this.nativeServer) throw new Error('brigade: already listening');
+    const o = this.opts;
+    const host = isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
+    const ns = new native.NativeServer(o.native);
+    const port = ns.listen(host, o.port, o.backlog);
+    const maxSlabs = 65536;
+    this.lanes = [];
+    for (let i = 0; i < o.native.ioThreads; ++i) {
+      this.lanes.push(new Lane(i, ns, this, o.requestRingBytes, o.responseRingBytes, maxSlabs));
+    }
+    ns.start();
+    this.nativeServer = ns;
+    this._closing = false;
+    this._address = { host, port };
+    return this._address;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, close idle keep-alive connections,
+   * let in-flight requests finish (up to timeout), then stop the threads.
+   */
+  async close(options: CloseOptions = {}): Promise<void> {
+    const ns = this.nativeServer;
+    if (!ns || this._closing) return;
+    this._closing = true;
+    const timeout = options.timeout ?? 10000;
+    const drained = new Promise<void>((resolve) => {
+      this.onDrained = resolve;
+    });
+    this.drainedLanes = 0;
+    ns.drain();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      drained.then(() => false),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(true), timeout);
+      }),
+    ]);
+    if (timer) clearTimeout(timer);
+    if (timedOut) {
+      ns.abortAll();
+      await Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]);
+    }
+    for (const lane of this.lanes) lane.retireCurrent();
+    ns.stop();
+    // Whatever the writer never reported (stop raced a completion) is released now.
+    for (const lane of this.lanes) lane.drain();
+    for (const list of this.pending.values()) for (const r of list) r.abort();
+    this.pending.clear();
+    this.pendingCount = 0;
+    this.pools.destroyAll();
+    this.nativeServer = null;
+  }
+
+  stats(): ServerStats {
+    const ns = this.nativeServer;
+    const base: NativeStats = ns
+      ? ns.stats()
+      : {
+          connectionsOpen: 0, connectionsTotal: 0, requestsTotal: 0, responsesTotal: 0, bytesWritten: 0,
+          fileFdsOpen: 0, abortedTotal: 0, errorsTotal: 0, timeoutsTotal: 0, staleResponses: 0, reading: 0,
+          writing: 0, keepAlive: 0, lingering: 0,
+          slabs: { slabsTotal: 0, slabsInUse: 0, bytesInUse: 0, bytesReserved: 0, remoteFrees: 0, localFrees: 0, allocations: 0 },
+        };
+    return { ...base, poolsLive: this.pools.size, requestsPending: this.pendingCount };
+  }
+
+  // ---- messages from the native side ----
+
+  onMessage(lane: Lane, type: number, pos: number): void {
+    switch (type) {
+      case L.MSG_REQUEST:
+        this.onRequest(lane, pos);
+        return;
+      case L.MSG_BODY: {
+        const u32 = lane.reqU32;
+        const req = this.findPending(lane, u32[(pos + L.EV_CONN) >> 2]!, u32[(pos + L.EV_SEQ) >> 2]!);
+        if (!req) return;
+        const len = u32[(pos + L.BODY_DATA_LEN) >> 2]!;
+        const start = pos + L.BODY_FIXED;
+        const chunk = Uint8Array.prototype.slice.call(lane.reqU8, start, start + len);
+        req.pushBody(chunk, (lane.reqU8[pos + L.EV_FLAGS]! & L.BODY_LAST) !== 0);
+        return;
+      }
+      case L.MSG_BODY_ERROR: {
+        const u32 = lane.reqU32;
+        const req = this.findPending(lane, u32[(pos + L.EV_CONN) >> 2]!, u32[(pos + L.EV_SEQ) >> 2]!);
+        const status = lane.reqU8[pos + L.EV_AUX]! | (lane.reqU8[pos + L.EV_AUX + 1]! << 8);
+        req?.failBody(status === 413 ? new BodyTooLargeError() : new Error(`malformed request body (${status})`));
+        return;
+      }
+      case L.MSG_ABORT: {
+        const u32 = lane.reqU32;
+        const key = lane.index * 0x100000000 + u32[(pos + L.EV_CONN) >> 2]!;
+        const first = u32[(pos + L.EV_SEQ) >> 2]!;
+        const list = this.pending.get(key);
+        if (!list) return;
+        for (const r of list) if (r.seq - first >= 0) r.abort();
+        return;
+      }
+      case L.MSG_EOR_DONE:
+        this.pools.complete(lane.reqU32[(pos + L.EV_POOL) >> 2]!);
+        return;
+      case L.MSG_DRAINED:
+        if (++this.drainedLanes === this.lanes.length) this.onDrained?.();
+        return;
+      default:
+        return;
+    }
+  }
+
+  private findPending(lane: Lane, conn: number, seq: number): BrigadeRequest | undefined {
+    const list = this.pending.get(lane.index * 0x100000000 + conn);
+    return list?.find((r) => r.seq === seq);
+  }
+
+  private onRequest(lane: Lane, pos: number): void {
+    const req = new BrigadeRequest(lane.reqBuf, lane.reqU32, pos, this.pools);
+    const res = new BrigadeResponse(this, lane, req);
+    let result: void | Promise<void>;
+    try {
+      const handler = this.resolve(req, res);
+      if (!handler) return;
+      result = handler(req, res);
+    } catch (err) {
+      this.handlerFailed(req, res, err);
+      return;
+    }
+    if (res.finished) return; // the common, synchronous case: nothing to keep
+    // The handler goes on after this tick: copy the request out of the ring.
+    req.detach();
+    const key = lane.index * 0x100000000 + req.conn;
+    const list = this.pending.get(key);
+    if (list) list.push(req);
+    else this.pending.set(key, [req]);
+    ++this.pendingCount;
+    if (result && typeof (result as Promise<void>).then === 'function') {
+      (result as Promise<void>).then(undefined, (err: unknown) => this.handlerFailed(req, res, err));
+    }
+  }
+
+  /** Routes the request; answers 404/405/501 itself and returns null then. */
+  private resolve(req: BrigadeRequest, res: BrigadeResponse): Handler | null {
+    const method = req.method;
+    const p = req.path;
+    if (p === '*') {
+      if (method === 'OPTIONS') {
+        res.status(204).setHeader('Allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS').end();
+      } else {
+        res.status(400).setHeader('Content-Type', 'text/plain; charset=utf-8').end('Bad Request\n');
+      }
+      return null;
+    }
+    const m = this.router.match(method, p);
+    if (m.handler) {
+      req.params = m.params;
+      return m.handler;
+    }
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    if (m.allow.length > 0) {
+      res.status(405).setHeader('Allow', m.allow.join(', ')).end('Method Not Allowed\n');
+    } else if (!KNOWN_METHODS.has(method)) {
+      res.status(501).end('Not Implemented\n');
+    } else {
+      res.status(404).end('Not Found\n');
+    }
+    return null;
+  }
+
+  private handlerFailed(req: BrigadeRequest, res: BrigadeResponse, err: unknown): void {
+    if (res.finished) return;
+    const e = err as { code?: string; status?: number } | null;
+    if (!res.headersSent) {
+      let status = 500;
+      if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 600) status = e.status;
+      else if (e && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) status = 404;
+      try {
+        res.status(status).setHeader('Content-Type', 'text/plain; charset=utf-8');
+        res.end(status === 404 ? 'Not Found\n' : status === 500 ? 'Internal Server Error\n' : `Error ${status}\n`);
+      } catch {
+        res.abortStream();
+      }
+    } else {
+      res.abortStream();
+    }
+    if (status500(err)) process.emitWarning(`brigade: handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  }
+
+  responseFinished(req: BrigadeRequest, _res: BrigadeResponse): void {
+    const key = req.conn; // quick check before the map lookup
+    if (this.pendingCount === 0) return;
+    for (const lane of this.lanes) {
+      const k = lane.index * 0x100000000 + key;
+      const list = this.pending.get(k);
+      if (!list) continue;
+      const i = list.indexOf(req);
+      if (i < 0) continue;
+      list.splice(i, 1);
+      if (list.length === 0) this.pending.delete(k);
+      --this.pendingCount;
+      return;
+    }
+  }
+}
+
+function status500(err: unknown): boolean {
+  const e = err as { code?: string; status?: number } | null;
+  return !(e && (typeof e.status === 'number' || e.code === 'ENOENT' || e.code === 'ENOTDIR'));
+}
+
+export function createServer(options?: ServerOptions): Server {
+  return new Server(options);
+}

@@ -1,0 +1,276 @@
+// The TypeScript static-file handler: maps the request onto a file below a
+// root, answers 301/304/403/404/405 itself, and hands regular files to the
+// native writer with res.sendFd (sendfile; the bytes never enter JS).
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Handler, Request, Response } from '../types.js';
+import { contentTypeFor } from './mime.js';
+import { resolveSafePath, type DotfilesPolicy } from './safe-path.js';
+
+export interface StaticOptions {
+  /** Files tried, in order, for a directory request ending in '/'. Default ['index.html']. */
+  index?: string[];
+  /** Dotfile segments below the root: 'allow', 'deny' (403) or 'ignore' (404, the default). */
+  dotfiles?: DotfilesPolicy;
+  /** Follow symlinks (default true); a link whose target lies outside the root is 404 either way. */
+  followSymlinks?: boolean;
+  /** Cache-Control max-age in seconds (default 0 → 'public, max-age=0'). */
+  maxAge?: number;
+}
+
+type Opened =
+  | { kind: 'file'; fd: number; stat: fs.Stats }
+  | { kind: 'dir' }
+  | { kind: 'missing' }
+  | { kind: 'error'; status: 403 | 404 | 500 };
+
+const REASON: Record<number, string> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  500: 'Internal Server Error',
+};
+
+// O_NONBLOCK: opening a FIFO planted in the docroot must not park a libuv
+// thread forever (it is a no-op for regular files). O_NOFOLLOW: we open the
+// realpath, so a final-component symlink at open time means it was swapped in
+// after the check.
+const OPEN_FLAGS = fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) | (fs.constants.O_NOFOLLOW ?? 0);
+
+function openFd(p: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    fs.open(p, OPEN_FLAGS, (err, fd) => (err ? reject(err) : resolve(fd)));
+  });
+}
+
+function fstatFd(fd: number): Promise<fs.Stats> {
+  return new Promise((resolve, reject) => {
+    fs.fstat(fd, (err, st) => (err ? reject(err) : resolve(st)));
+  });
+}
+
+function closeFd(fd: number): void {
+  fs.close(fd, () => {});
+}
+
+function errorStatus(err: unknown): 403 | 404 | 500 {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP' || code === 'ENAMETOOLONG') return 404;
+  if (code === 'EACCES' || code === 'EPERM') return 403;
+  return 500;
+}
+
+function sendStatus(res: Response, status: number): void {
+  if (res.headersSent || res.finished) return;
+  res
+    .status(status)
+    .setHeader('Content-Type', 'text/plain; charset=utf-8')
+    .setHeader('X-Content-Type-Options', 'nosniff')
+    .end(REASON[status] ?? 'Error');
+}
+
+// Weak comparison (RFC 9110 §8.8.3.2): opaque tags equal, W/ ignored.
+function noneMatch(header: string, etag: string): boolean {
+  const ours = etag.startsWith('W/') ? etag.slice(2) : etag;
+  for (let tag of header.split(',')) {
+    tag = tag.trim();
+    if (tag === '*') return true;
+    if (tag.startsWith('W/')) tag = tag.slice(2);
+    if (tag === ours) return true;
+  }
+  return false;
+}
+
+function notModified(req: Request, etag: string, mtimeMs: number): boolean {
+  const inm = req.header('if-none-match');
+  if (inm !== undefined) return noneMatch(inm, etag);
+  const ims = req.header('if-modified-since');
+  if (ims === undefined) return false;
+  const since = Date.parse(ims);
+  // HTTP dates have one-second resolution; compare whole seconds.
+  return !Number.isNaN(since) && Math.floor(mtimeMs / 1000) <= Math.floor(since / 1000);
+}
+
+// The part of the URL path below the mount, still percent-encoded, so that
+// resolveSafePath decodes it exactly once. The router leaves params['*'] raw;
+// should the server hand it over decoded, recover the raw form from req.path
+// (or re-encode) rather than decode twice.
+function rawRemainder(req: Request): string {
+  const star = req.params['*'];
+  if (star === undefined) return req.path; // mounted on a non-prefix route: the whole path
+  const p = req.path;
+  if (p.endsWith(star) && (star === '' || p.charCodeAt(p.length - star.length - 1) === 47)) return star;
+  for (let i = p.lastIndexOf('/'); i >= 0; i = i === 0 ? -1 : p.lastIndexOf('/', i - 1)) {
+    const candidate = p.slice(i + 1);
+    try {
+      if (decodeURIComponent(candidate) === star) return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  return star.split('/').map(encodeURIComponent).join('/');
+}
+
+// Location for the directory redirect: the path as sent plus '/'. Leading
+// slashes collapse to one so '//evil.example/dir' cannot become a
+// protocol-relative redirect, and anything outside visible ASCII is escaped.
+function redirectTarget(req: Request): string {
+  const safe = req.path.replace(/^[/\\]+/, '/').replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c));
+  return safe + '/' + (req.query === '' ? '' : '?' + req.query);
+}
+
+export function createStaticHandler(root: string, options: StaticOptions = {}): Handler {
+  const rootAbs = path.resolve(root);
+  const index = options.index ?? ['index.html'];
+  const dotfiles: DotfilesPolicy = options.dotfiles ?? 'ignore';
+  const followSymlinks = options.followSymlinks ?? true;
+  const maxAge = options.maxAge ?? 0;
+  if (!Number.isInteger(maxAge) || maxAge < 0) throw new RangeError('static: maxAge must be a non-negative integer');
+  if (dotfiles !== 'allow' && dotfiles !== 'deny' && dotfiles !== 'ignore') {
+    throw new RangeError(`static: dotfiles must be 'allow', 'deny' or 'ignore'`);
+  }
+  for (const name of index) {
+    if (name === '' || name.includes('/') || name.includes('\\') || name === '.' || name === '..') {
+      throw new RangeError(`static: index entries are plain file names: ${JSON.stringify(name)}`);
+    }
+  }
+  const cacheControl = `public, max-age=${maxAge}`;
+
+  // realpath(root), resolved once; retried on failure so a root created after
+  // startup still works.
+  let rootReal: Promise<string> | null = null;
+  const realRoot = (): Promise<string> => {
+    rootReal ??= fs.promises.realpath(rootAbs).catch((err: unknown) => {
+      rootReal = null;
+      throw err;
+    });
+    return rootReal;
+  };
+
+  // Resolve symlinks, confine the result to the root, open, fstat the fd.
+  async function open(lexical: string): Promise<Opened> {
+    let base: string;
+    let real: string;
+    try {
+      base = await realRoot();
+      real = await fs.promises.realpath(lexical);
+    } catch (err) {
+      const status = errorStatus(err);
+      return status === 404 ? { kind: 'missing' } : { kind: 'error', status };
+    }
+    const prefix = base.endsWith(path.sep) ? base : base + path.sep;
+    if (real !== base && !real.startsWith(prefix)) return { kind: 'missing' };
+    if (!followSymlinks) {
+      // No link anywhere below the root: the resolved path must be the lexical one.
+      const rel = path.relative(rootAbs, lexical);
+      const expected = rel === '' ? base : path.join(base, rel);
+      if (real !== expected) return { kind: 'missing' };
+    }
+
+    let fd: number;
+    try {
+      fd = await openFd(real);
+    } catch (err) {
+      const status = errorStatus(err);
+      return status === 404 ? { kind: 'missing' } : { kind: 'error', status };
+    }
+    let stat: fs.Stats;
+    try {
+      stat = await fstatFd(fd);
+    } catch (err) {
+      closeFd(fd);
+      return { kind: 'error', status: errorStatus(err) };
+    }
+    if (stat.isFile()) return { kind: 'file', fd, stat };
+    closeFd(fd);
+    return stat.isDirectory() ? { kind: 'dir' } : { kind: 'missing' }; // FIFOs, sockets, devices
+  }
+
+  function sendFile(req: Request, res: Response, name: string, fd: number, stat: fs.Stats): void {
+    if (res.aborted || res.finished || res.headersSent) {
+      closeFd(fd);
+      return;
+    }
+    const mtimeMs = Math.floor(stat.mtimeMs);
+    const etag = `W/"${stat.size.toString(16)}-${mtimeMs.toString(16)}"`;
+    res.setHeader('ETag', etag);
+    res.setHeader('Last-Modified', new Date(mtimeMs).toUTCString());
+    res.setHeader('Cache-Control', cacheControl);
+    if (notModified(req, etag, mtimeMs)) {
+      closeFd(fd);
+      res.status(304).end();
+      return;
+    }
+    res.setHeader('Content-Type', contentTypeFor(name));
+    res.setHeader('Accept-Ranges', 'none');
+    res.status(200);
+    if (stat.size === 0) {
+      closeFd(fd);
+      res.end();
+      return;
+    }
+    // From here brigade owns the fd and closes it once sent (or on abort).
+    res.sendFd(fd, 0, stat.size);
+  }
+
+  async function serve(req: Request, res: Response): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      sendStatus(res, 405);
+      return;
+    }
+    const resolved = resolveSafePath(rootAbs, '/' + rawRemainder(req), { dotfiles });
+    if (!resolved.ok) {
+      sendStatus(res, resolved.status);
+      return;
+    }
+
+    const target = resolved.path;
+    const opened = await open(target);
+    if (opened.kind === 'file') {
+      sendFile(req, res, target, opened.fd, opened.stat);
+      return;
+    }
+    if (opened.kind === 'error') {
+      sendStatus(res, opened.status);
+      return;
+    }
+    if (opened.kind === 'missing') {
+      sendStatus(res, 404);
+      return;
+    }
+
+    // A directory. Relative links inside its index only work with the slash.
+    if (!req.path.endsWith('/')) {
+      if (res.headersSent || res.finished) return;
+      const location = redirectTarget(req);
+      res.status(301).setHeader('Location', location).setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(`Moved Permanently: ${location}`);
+      return;
+    }
+    for (const name of index) {
+      const candidate = path.join(target, name);
+      const idx = await open(candidate);
+      if (idx.kind === 'file') {
+        sendFile(req, res, candidate, idx.fd, idx.stat);
+        return;
+      }
+      if (idx.kind === 'error') {
+        sendStatus(res, idx.status);
+        return;
+      }
+    }
+    sendStatus(res, 404); // no listing (yet)
+  }
+
+  return async (req, res) => {
+    try {
+      await serve(req, res);
+    } catch {
+      // Never throw into the server: whatever went wrong is a 500 if we still can.
+      sendStatus(res, 500);
+    }
+  };
+}

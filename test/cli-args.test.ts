@@ -1,0 +1,126 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { displayUrl, parseCliArgs, type CliCommand, type ServeConfig } from '../src/cli/args.js';
+
+function command(argv: string[]): CliCommand {
+  const r = parseCliArgs(argv);
+  if (!r.ok) throw new Error(`expected success for ${JSON.stringify(argv)}, got: ${r.error}`);
+  return r.command;
+}
+
+function serve(argv: string[]): ServeConfig {
+  const c = command(argv);
+  if (c.kind !== 'serve') throw new Error(`expected serve, got ${c.kind}`);
+  return c;
+}
+
+function error(argv: string[]): string {
+  const r = parseCliArgs(argv);
+  if (r.ok) throw new Error(`expected an error for ${JSON.stringify(argv)}, got ${JSON.stringify(r.command)}`);
+  return r.error;
+}
+
+const cmds = suite('cli args: commands');
+
+cmds('help and version', () => {
+  assert.equal(command([]), { kind: 'help' });
+  assert.equal(command(['--help']), { kind: 'help' });
+  assert.equal(command(['-h']), { kind: 'help' });
+  assert.equal(command(['help']), { kind: 'help' });
+  assert.equal(command(['serve', '--help']), { kind: 'help' });
+  assert.equal(command(['--version']), { kind: 'version' });
+  assert.equal(command(['-v']), { kind: 'version' });
+  assert.equal(command(['--help', '--version']), { kind: 'help' });
+});
+
+cmds('serve defaults', () => {
+  assert.equal(serve(['serve']), { kind: 'serve', dir: '.', host: '127.0.0.1', port: 8080 });
+  assert.not.ok('ioThreads' in serve(['serve']));
+});
+
+cmds('serve with every option, in any order, both spellings', () => {
+  assert.equal(serve(['serve', './site', '--port', '3000', '--host', '0.0.0.0', '--io-threads', '4']), {
+    kind: 'serve',
+    dir: './site',
+    host: '0.0.0.0',
+    port: 3000,
+    ioThreads: 4,
+  });
+  assert.equal(serve(['--port=0', 'serve', '-H', 'localhost', 'dir']), {
+    kind: 'serve',
+    dir: 'dir',
+    host: 'localhost',
+    port: 0,
+  });
+  assert.equal(serve(['serve', '-p', '65535', '--io-threads=1']).port, 65535);
+});
+
+cmds('a directory that looks like an option goes after --', () => {
+  assert.equal(serve(['serve', '--', '--weird-dir']).dir, '--weird-dir');
+});
+
+cmds('unknown commands, options and extra positionals are errors', () => {
+  assert.match(error(['start']), /unknown command "start"/);
+  assert.match(error(['serve', '--bogus']), /Unknown option '--bogus'/);
+  assert.match(error(['serve', 'a', 'b']), /one directory/);
+  assert.match(error(['--port', '80']), /missing command/);
+  assert.match(error(['serve', '']), /must not be empty/);
+});
+
+cmds('errors are single-line messages', () => {
+  for (const argv of [['serve', '--port'], ['serve', '--port', '-1'], ['serve', '-x'], ['serve', '--help=yes']]) {
+    const e = error(argv);
+    assert.not.ok(e.includes('\n'), `${JSON.stringify(argv)}: ${e}`);
+    assert.ok(e.length > 0);
+  }
+});
+
+cmds.run();
+
+const nums = suite('cli args: numbers');
+
+nums('port must be a decimal integer in 0..65535', () => {
+  for (const bad of ['-1', '65536', '99999999999', '', ' 80', '80 ', '8o', '0x50', '1e3', '80.0', '+80', 'NaN', 'Infinity', '٨٠']) {
+    assert.match(error(['serve', `--port=${bad}`]), /--port must be an integer from 0 to 65535/, bad);
+  }
+  assert.is(serve(['serve', '--port', '0']).port, 0);
+  assert.is(serve(['serve', '--port', '00080']).port, 80);
+});
+
+nums('io-threads must be an integer in 1..256', () => {
+  for (const bad of ['0', '-2', '257', 'four', '1.5', '']) {
+    assert.match(error(['serve', `--io-threads=${bad}`]), /--io-threads must be an integer from 1 to 256/, bad);
+  }
+  assert.is(serve(['serve', '--io-threads', '256']).ioThreads, 256);
+});
+
+nums('a repeated option: the last one wins', () => {
+  assert.is(serve(['serve', '--port', '1', '--port', '2']).port, 2);
+});
+
+nums.run();
+
+const hosts = suite('cli args: hosts');
+
+hosts('accepts names and IP literals', () => {
+  for (const h of ['localhost', '127.0.0.1', '0.0.0.0', 'example.com', 'my-host.local', 'a.b.c.d.e', 'fqdn.example.']) {
+    assert.is(serve(['serve', '--host', h]).host, h);
+  }
+  assert.is(serve(['serve', '--host', '::1']).host, '::1');
+  assert.is(serve(['serve', '--host=::']).host, '::');
+  assert.is(serve(['serve', '--host', '[::1]']).host, '::1'); // brackets stripped
+});
+
+hosts('rejects junk', () => {
+  for (const h of ['', ' ', 'a b', 'host:80', 'http://x', '-bad', 'bad-', 'a..b', '[localhost]', '256.1.1.1.', '256.1.1.1', '1.2.3', 'x'.repeat(64), 'évil', 'a/b', '[::1']) {
+    assert.match(error(['serve', `--host=${h}`]), /--host must be/, JSON.stringify(h));
+  }
+});
+
+hosts('display URL brackets IPv6', () => {
+  assert.is(displayUrl('127.0.0.1', 8080), 'http://127.0.0.1:8080/');
+  assert.is(displayUrl('::1', 9), 'http://[::1]:9/');
+  assert.is(displayUrl('localhost', 0), 'http://localhost:0/');
+});
+
+hosts.run();
