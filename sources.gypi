@@ -12,7 +12,9 @@
       "native/conn/connection.cc",
       "native/conn/writer.cc",
       "native/bridge/lane.cc",
-      "native/mpm/event_mpm.cc"
+      "native/mpm/io_loop.cc",
+      "native/mpm/event_mpm.cc",
+      "native/mpm/looper_mpm.cc"
     ],
     "brigade_addon_sources": [
       "native/binding.cc"

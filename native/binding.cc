@@ -12,11 +12,13 @@
 #include <vector>
 
 #include <napi.h>
+#include <uv.h>
 
 #include "bridge/lane.h"
 #include "buckets/slab_allocator.h"
 #include "conn/server_config.h"
 #include "mpm/event_mpm.h"
+#include "mpm/looper_mpm.h"
 
 namespace {
 
@@ -32,11 +34,90 @@ class TsfnDoorbell final : public brigade::bridge::Doorbell {
   Napi::ThreadSafeFunction tsfn_;
 };
 
+// Looper: the doorbell calls JS right away, on the JS thread, inside the turn.
+class InlineDoorbell final : public brigade::bridge::Doorbell {
+ public:
+  InlineDoorbell(Napi::Env env, Napi::Function fn) : env_(env), fn_(Napi::Persistent(fn)) {}
+  void ring() override {
+    Napi::HandleScope scope(env_);
+    napi_value recv = env_.Global();
+    fn_.MakeCallback(recv, {});
+    if (env_.IsExceptionPending()) {
+      Napi::Error e = env_.GetAndClearPendingException();
+      napi_fatal_exception(env_, e.Value());
+    }
+  }
+ private:
+  Napi::Env env_;
+  Napi::FunctionReference fn_;
+};
+
+// Drives a LooperMpm from Node's libuv loop: a poll handle on the poller's fd,
+// a timer for the next timeout, an idle handle while work is pending without
+// an event. Freed after libuv closed all three handles.
+class LooperDriver {
+ public:
+  static LooperDriver* Create(uv_loop_t* loop, brigade::mpm::LooperMpm* mpm) {
+    auto d = std::unique_ptr<LooperDriver>(new LooperDriver(mpm));
+    if (uv_poll_init(loop, &d->poll_, mpm->poll_fd()) != 0) return nullptr;
+    uv_timer_init(loop, &d->timer_);
+    uv_idle_init(loop, &d->idle_);
+    d->poll_.data = d->timer_.data = d->idle_.data = d.get();
+    uv_unref(reinterpret_cast<uv_handle_t*>(&d->timer_));
+    uv_poll_start(&d->poll_, UV_READABLE, &LooperDriver::OnPoll);
+    return d.release();  // owned by libuv until Close() completes
+  }
+  void Turn() {
+    mpm_->run_turn();
+    Rearm();
+  }
+  void Rearm() {
+    if (closing_) return;
+    int64_t t = mpm_->next_timeout_ms();
+    if (t >= 0) {
+      uv_timer_start(&timer_, &LooperDriver::OnTimer, static_cast<uint64_t>(t), 0);
+    } else {
+      uv_timer_stop(&timer_);
+    }
+    if (mpm_->has_immediate_work()) {
+      uv_idle_start(&idle_, &LooperDriver::OnIdle);
+    } else {
+      uv_idle_stop(&idle_);
+    }
+  }
+  void Close() {
+    closing_ = true;
+    uv_poll_stop(&poll_);
+    uv_timer_stop(&timer_);
+    uv_idle_stop(&idle_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&poll_), &LooperDriver::OnClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &LooperDriver::OnClosed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&idle_), &LooperDriver::OnClosed);
+  }
+
+ private:
+  explicit LooperDriver(brigade::mpm::LooperMpm* mpm) : mpm_(mpm) {}
+  static void OnPoll(uv_poll_t* h, int, int) { static_cast<LooperDriver*>(h->data)->Turn(); }
+  static void OnTimer(uv_timer_t* h) { static_cast<LooperDriver*>(h->data)->Turn(); }
+  static void OnIdle(uv_idle_t* h) { static_cast<LooperDriver*>(h->data)->Turn(); }
+  static void OnClosed(uv_handle_t* h) {
+    auto* d = static_cast<LooperDriver*>(h->data);
+    if (++d->closed_ == 3) std::unique_ptr<LooperDriver> free_it(d);
+  }
+  brigade::mpm::LooperMpm* mpm_;
+  uv_poll_t poll_;
+  uv_timer_t timer_;
+  uv_idle_t idle_;
+  int closed_ = 0;
+  bool closing_ = false;
+};
+
 struct LaneSlot {
   Napi::Reference<Napi::Value> control_ref, req_ref, resp_ref;  // keep the SABs alive
   std::shared_ptr<SlabAllocator> slabs;
   std::vector<Napi::Reference<Napi::ArrayBuffer>> slab_buffers;  // by slab id: one ArrayBuffer per slab, ever
-  std::unique_ptr<TsfnDoorbell> bell;
+  std::unique_ptr<TsfnDoorbell> bell;          // event MPM
+  std::unique_ptr<InlineDoorbell> inline_bell;  // looper MPM
   std::unique_ptr<brigade::bridge::Lane> lane;
   bool tsfn_released = false;
 };
@@ -104,6 +185,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     c.max_connections = opt_u32(o, "maxConnections", c.max_connections);
     c.max_keepalive_requests = opt_u32(o, "maxKeepAliveRequests", c.max_keepalive_requests);
     io_threads_ = std::max<uint32_t>(1, opt_u32(o, "ioThreads", 1));
+    Napi::Value mpm = o.Get("mpm");
+    looper_ = mpm.IsString() && mpm.As<Napi::String>().Utf8Value() == "looper";
+    if (looper_) io_threads_ = 1;
     lanes_.resize(io_threads_);
     napi_add_env_cleanup_hook(info.Env(), &NativeServer::EnvCleanup, this);
     env_ = info.Env();
@@ -118,6 +202,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   static void EnvCleanup(void* arg) { static_cast<NativeServer*>(arg)->Shutdown(); }
 
   void Shutdown() {
+    if (driver_) {
+      driver_->Close();
+      driver_ = nullptr;
+      looper_mpm_ = nullptr;
+    }
     if (mpm_) {
       mpm_->stop();
       mpm_.reset();
@@ -218,10 +307,17 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     // Slabs are never handed back to the OS while JS may hold a view of them.
     l.slabs = std::make_shared<SlabAllocator>(max_slabs, UINT64_MAX);
     l.slab_buffers.resize(static_cast<size_t>(max_slabs) + 1);
-    auto tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "brigade-doorbell", 0, 1);
-    l.bell = std::make_unique<TsfnDoorbell>(std::move(tsfn));
+    brigade::bridge::Doorbell* bell;
+    if (looper_) {
+      l.inline_bell = std::make_unique<InlineDoorbell>(env, info[4].As<Napi::Function>());
+      bell = l.inline_bell.get();
+    } else {
+      auto tsfn = Napi::ThreadSafeFunction::New(env, info[4].As<Napi::Function>(), "brigade-doorbell", 0, 1);
+      l.bell = std::make_unique<TsfnDoorbell>(std::move(tsfn));
+      bell = l.bell.get();
+    }
     l.lane = std::make_unique<brigade::bridge::Lane>(control, req, static_cast<uint32_t>(rb), resp,
-                                                    static_cast<uint32_t>(sb), l.slabs.get(), l.bell.get());
+                                                    static_cast<uint32_t>(sb), l.slabs.get(), bell);
     return env.Undefined();
   }
 
@@ -234,6 +330,19 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
         return env.Undefined();
       }
       lanes.push_back(l.lane.get());
+    }
+    if (looper_) {
+      auto looper = std::make_unique<brigade::mpm::LooperMpm>(config_, listen_fd_, lanes[0]);
+      uv_loop_t* loop = nullptr;
+      if (!looper->start() || napi_get_uv_event_loop(env, &loop) != napi_ok ||
+          !(driver_ = LooperDriver::Create(loop, looper.get()))) {
+        Napi::Error::New(env, "start: could not start the looper").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      looper_mpm_ = looper.get();
+      mpm_ = std::move(looper);
+      driver_->Rearm();
+      return env.Undefined();
     }
     mpm_ = std::make_unique<brigade::mpm::EventMpm>(config_, listen_fd_, std::move(lanes));
     if (!mpm_->start()) {
@@ -277,15 +386,21 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   }
 
   Napi::Value Wake(const Napi::CallbackInfo& info) {
-    if (mpm_) mpm_->wake(info[0].As<Napi::Number>().Uint32Value());
+    if (driver_) {
+      driver_->Turn();
+    } else if (mpm_) {
+      mpm_->wake(info[0].As<Napi::Number>().Uint32Value());
+    }
     return info.Env().Undefined();
   }
   Napi::Value Drain(const Napi::CallbackInfo& info) {
     if (mpm_) mpm_->begin_drain();
+    if (driver_) driver_->Turn();
     return info.Env().Undefined();
   }
   Napi::Value AbortAll(const Napi::CallbackInfo& info) {
     if (mpm_) mpm_->abort_all();
+    if (driver_) driver_->Turn();
     return info.Env().Undefined();
   }
   Napi::Value Stop(const Napi::CallbackInfo& info) {
@@ -343,6 +458,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   int listen_fd_ = -1;
   std::vector<LaneSlot> lanes_;
   std::unique_ptr<brigade::mpm::Mpm> mpm_;
+  bool looper_ = false;
+  brigade::mpm::LooperMpm* looper_mpm_ = nullptr;
+  LooperDriver* driver_ = nullptr;  // owned by libuv (freed when its handles close)
 };
 
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {

@@ -1,6 +1,8 @@
 // Server options, their defaults and validation; turns them into the flat
 // configuration the native side takes.
-import type { NativeConfig } from './native.js';
+import type { MpmName, NativeConfig } from './native.js';
+
+export type { MpmName };
 
 export interface LimitOptions {
   /** Request line bytes before 414 (default 8192). */
@@ -41,7 +43,14 @@ export interface ServerOptions {
   port?: number;
   /** Listen backlog (default 511). */
   backlog?: number;
-  /** Native I/O threads (default 1). */
+  /**
+   * How native threads share the work (default "looper"):
+   * - "event": native I/O thread(s) own the sockets; handlers run on the JS thread.
+   * - "looper": no I/O thread; the JS thread's event loop watches the poller and
+   *   runs handlers inline, in batches (fastest on one core).
+   */
+  mpm?: MpmName;
+  /** Native I/O threads for the event MPM (default 1). */
   ioThreads?: number;
   limits?: LimitOptions;
   timeouts?: TimeoutOptions;
@@ -91,6 +100,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     requestRingBytes,
     responseRingBytes: pow2('responseRingBytes', o.responseRingBytes, 1 << 20),
     native: {
+      mpm: resolveMpm(o.mpm),
       ioThreads: int('ioThreads', o.ioThreads, 1, 1, 64),
       maxRequestLine: int('limits.maxRequestLine', l.maxRequestLine, 8192, 256, 1 << 20),
       maxHeaderBytes,
@@ -110,4 +120,14 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
       maxKeepAliveRequests: int('limits.maxKeepAliveRequests', l.maxKeepAliveRequests, 0, 0, U32),
     },
   };
+}
+
+const MPMS: readonly MpmName[] = ['event', 'looper'];
+
+function resolveMpm(m: string | undefined): MpmName {
+  const v = m ?? process.env['BRIGADE_MPM'] ?? 'looper';
+  if (!(MPMS as readonly string[]).includes(v)) {
+    throw new RangeError(`brigade: option mpm must be one of ${MPMS.join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  return v as MpmName;
 }

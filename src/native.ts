@@ -30,7 +30,10 @@ export interface NativeStats {
   };
 }
 
+export type MpmName = 'event' | 'looper';
+
 export interface NativeConfig {
+  mpm: MpmName;
   ioThreads: number;
   maxRequestLine: number;
   maxHeaderBytes: number;

@@ -131,8 +131,9 @@ export class BrigadeResponse implements Response {
     for (let i = 0; i < this.names.length; ++i) {
       const l = this.lower[i]!;
       if (l === 'content-length') {
+        // Framing is ours: the value is re-emitted below when it is used, never twice.
         userLength = Number(this.values[i]);
-        if (bodyLength >= 0 || statusForbidsBody(code)) continue; // we know better
+        continue;
       } else if (l === 'transfer-encoding') {
         continue; // framing is ours
       } else if (l === 'date') {

@@ -110,7 +110,8 @@ export class Server implements LaneSink, ResponseHost {
     const port = ns.listen(host, o.port, o.backlog);
     const maxSlabs = 65536;
     this.lanes = [];
-    for (let i = 0; i < o.native.ioThreads; ++i) {
+    const lanes = o.native.mpm === 'looper' ? 1 : o.native.ioThreads;
+    for (let i = 0; i < lanes; ++i) {
       this.lanes.push(new Lane(i, ns, this, o.requestRingBytes, o.responseRingBytes, maxSlabs));
     }
     ns.start();
@@ -147,6 +148,8 @@ export class Server implements LaneSink, ResponseHost {
       await Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]);
     }
     for (const lane of this.lanes) lane.retireCurrent();
+    // Leave any native call stack (the looper runs JS inline) before stopping it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     ns.stop();
     // Whatever the writer never reported (stop raced a completion) is released now.
     for (const lane of this.lanes) lane.drain();

@@ -154,8 +154,8 @@ void Connection::read_loop() {
         if (c < static_cast<size_t>(n)) inbuf_.assign(dst + c, dst + n);
       }
       arm_read_timer();
-      // A short read drained the socket; edge-triggered epoll reports new data.
-      if (static_cast<size_t>(n) < cap) return;
+      // Read on until EAGAIN even after a short read: a FIN that arrived together
+      // with the data was reported by the same edge and would never be seen.
       continue;
     }
     if (n == 0) {
@@ -251,11 +251,15 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
   uint8_t* p = reserve_or_block(ctx_, this, msg_len);
   if (!p) return false;
 
+  // The last request this connection will read (client asked to close, shutdown,
+  // or the keep-alive request cap): JS must answer it with Connection: close.
+  const bool last = !h.keep_alive || ctx_.draining ||
+                    (cfg.max_keepalive_requests != 0 && next_seq_ + 1 >= cfg.max_keepalive_requests);
   auto* m = reinterpret_cast<RequestMsg*>(p);
   m->len = bridge::align8(msg_len);
   m->type = bridge::kMsgRequest;
   uint8_t flags = 0;
-  if (h.keep_alive) flags |= bridge::kReqKeepAlive;
+  if (!last) flags |= bridge::kReqKeepAlive;
   if (body_follows) flags |= bridge::kReqBodyFollows;
   if (h.chunked) flags |= bridge::kReqChunked;
   if (h.expect_continue) flags |= bridge::kReqExpectContinue;
@@ -288,8 +292,6 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
   head_pending_dispatch_ = false;
   *used = h.head_len + inline_len;
 
-  const bool last = !h.keep_alive || ctx_.draining ||
-                    (cfg.max_keepalive_requests != 0 && next_seq_ >= cfg.max_keepalive_requests);
   if (body_follows) {
     body_seq_ = seq;
     if (h.chunked) {

@@ -143,33 +143,37 @@ BodyResult BodyDecoder::decode(const char* buf, size_t len, BodySpan* spans, uin
       continue;
     }
     const uint8_t c = b[p];
-    if (state_ <= kExtPostQ && ++line_bytes_ > kMaxChunkLine) { r = fail(400); goto out; }
+    if (state_ <= kExtPostQ && ++line_bytes_ > kMaxChunkLine) {
+      r = fail(400);
+      break;
+    }
+    uint16_t err = 0;  // set with `break` out of the switch
     switch (state_) {
       case kSize: {
         int h = hex_value(c);
         if (h >= 0) {
           if (remaining_ != 0 || h != 0) {  // leading zeros do not count
-            if (++size_digits_ > kMaxSizeDigits) { r = fail(400); goto out; }
+            if (++size_digits_ > kMaxSizeDigits) { err = 400; break; }
           }
           remaining_ = (remaining_ << 4) | static_cast<uint64_t>(h);
           break;
         }
-        if (line_bytes_ == 1) { r = fail(400); goto out; }  // no digits at all
+        if (line_bytes_ == 1) { err = 400; break; }  // no digits at all
         // Size known: refuse before any of its data arrives.
-        if (remaining_ > max_body_ - received_) { r = fail(413); goto out; }
+        if (remaining_ > max_body_ - received_) { err = 413; break; }
         if (c == '\r') state_ = kSizeLf;
         else if (c == ';') state_ = kExtPre;
         else if (is_ows(c)) state_ = kWsThenSemi;
-        else { r = fail(400); goto out; }
+        else { err = 400; break; }
         break;
       }
       case kWsThenSemi:
         if (c == ';') state_ = kExtPre;
-        else if (!is_ows(c)) { r = fail(400); goto out; }
+        else if (!is_ows(c)) { err = 400; break; }
         break;
       case kExtPre:
         if (is_tchar(c)) state_ = kExtName;
-        else if (!is_ows(c)) { r = fail(400); goto out; }
+        else if (!is_ows(c)) { err = 400; break; }
         break;
       case kExtName:
         if (is_tchar(c)) break;
@@ -177,52 +181,52 @@ BodyResult BodyDecoder::decode(const char* buf, size_t len, BodySpan* spans, uin
         else if (c == ';') state_ = kExtPre;
         else if (c == '=') state_ = kExtPreVal;
         else if (is_ows(c)) state_ = kExtPostName;
-        else { r = fail(400); goto out; }
+        else { err = 400; break; }
         break;
       case kExtPostName:
         if (c == '=') state_ = kExtPreVal;
         else if (c == ';') state_ = kExtPre;
-        else if (!is_ows(c)) { r = fail(400); goto out; }
+        else if (!is_ows(c)) { err = 400; break; }
         break;
       case kExtPreVal:
         if (c == '"') state_ = kExtValQ;
         else if (is_tchar(c)) state_ = kExtValTok;
-        else if (!is_ows(c)) { r = fail(400); goto out; }
+        else if (!is_ows(c)) { err = 400; break; }
         break;
       case kExtValTok:
         if (is_tchar(c)) break;
         if (c == '\r') state_ = kSizeLf;
         else if (c == ';') state_ = kExtPre;
         else if (is_ows(c)) state_ = kWsThenSemi;
-        else { r = fail(400); goto out; }
+        else { err = 400; break; }
         break;
       case kExtValQ:
         if (c == '"') state_ = kExtPostQ;
         else if (c == '\\') state_ = kExtValQEsc;
-        else if (!is_qdtext(c)) { r = fail(400); goto out; }  // CR, LF, CTL inside quotes
+        else if (!is_qdtext(c)) { err = 400; break; }  // CR, LF, CTL inside quotes
         break;
       case kExtValQEsc:
-        if (!is_value(c)) { r = fail(400); goto out; }
+        if (!is_value(c)) { err = 400; break; }
         state_ = kExtValQ;
         break;
       case kExtPostQ:
         if (c == '\r') state_ = kSizeLf;
         else if (c == ';') state_ = kExtPre;
         else if (is_ows(c)) state_ = kWsThenSemi;
-        else { r = fail(400); goto out; }
+        else { err = 400; break; }
         break;
       case kSizeLf:
-        if (c != '\n') { r = fail(400); goto out; }
+        if (c != '\n') { err = 400; break; }
         line_bytes_ = 0;
         size_digits_ = 0;
         state_ = remaining_ == 0 ? kTrStart : kData;  // size 0 is the last chunk
         break;
       case kDataCr:
-        if (c != '\r') { r = fail(400); goto out; }
+        if (c != '\r') { err = 400; break; }
         state_ = kDataLf;
         break;
       case kDataLf:
-        if (c != '\n') { r = fail(400); goto out; }
+        if (c != '\n') { err = 400; break; }
         state_ = kSize;
         break;
       case kTrStart:
@@ -230,31 +234,36 @@ BodyResult BodyDecoder::decode(const char* buf, size_t len, BodySpan* spans, uin
           state_ = kFinalLf;
           break;
         }
-        if (!is_tchar(c)) { r = fail(400); goto out; }  // includes obs-fold (SP/HTAB) and bare LF
+        if (!is_tchar(c)) { err = 400; break; }  // includes obs-fold (SP/HTAB) and bare LF
         state_ = kTrName;
-        if (++trailer_bytes_ > max_trailer_) { r = fail(431); goto out; }
+        if (++trailer_bytes_ > max_trailer_) { err = 431; break; }
         break;
       case kTrName:
-        if (++trailer_bytes_ > max_trailer_) { r = fail(431); goto out; }
+        if (++trailer_bytes_ > max_trailer_) { err = 431; break; }
         if (c == ':') state_ = kTrValue;
-        else if (!is_tchar(c)) { r = fail(400); goto out; }
+        else if (!is_tchar(c)) { err = 400; break; }
         break;
       case kTrValue:
-        if (++trailer_bytes_ > max_trailer_) { r = fail(431); goto out; }
+        if (++trailer_bytes_ > max_trailer_) { err = 431; break; }
         if (c == '\r') state_ = kTrLf;
-        else if (!is_value(c)) { r = fail(400); goto out; }
+        else if (!is_value(c)) { err = 400; break; }
         break;
       case kTrLf:
-        if (++trailer_bytes_ > max_trailer_) { r = fail(431); goto out; }
-        if (c != '\n') { r = fail(400); goto out; }
+        if (++trailer_bytes_ > max_trailer_) { err = 431; break; }
+        if (c != '\n') { err = 400; break; }
         state_ = kTrStart;
         break;
       case kFinalLf:
-        if (c != '\n') { r = fail(400); goto out; }
+        if (c != '\n') { err = 400; break; }
         state_ = kDone;
         break;
       default:
-        { r = fail(400); goto out; }
+        err = 400;
+        break;
+    }
+    if (err) {
+      r = fail(err);
+      break;
     }
     ++p;
     if (state_ == kDone) {
@@ -262,7 +271,6 @@ BodyResult BodyDecoder::decode(const char* buf, size_t len, BodySpan* spans, uin
       break;
     }
   }
-out:
   *nspans = ns;
   *consumed = p;
   return r;

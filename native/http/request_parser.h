@@ -122,7 +122,10 @@ class BodyDecoder {
   // spans and sets *nspans; sets *consumed to the bytes of buf that were used
   // (the caller discards them). Returns kDone when the body (and trailers) are
   // complete, kNeedMore when all input was consumed (or spans array full),
-  // kError with error_status() (400 malformed, 413 over max_body).
+  // kError with error_status() (400 malformed, 413 over max_body, 431 trailers
+  // over max_trailer_bytes). Partly received framing (a chunk-size line, CRLF,
+  // trailer) is consumed too, its parse state kept here: only bytes after the
+  // end of the body, or left when the span array is full, stay unconsumed.
   BodyResult decode(const char* buf, size_t len, BodySpan* spans, uint32_t max_spans,
                     uint32_t* nspans, size_t* consumed);
   uint16_t error_status() const { return error_status_; }

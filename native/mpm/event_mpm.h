@@ -9,9 +9,8 @@
 #include <vector>
 
 #include "bridge/lane.h"
-#include "conn/connection.h"
+#include "mpm/io_loop.h"
 #include "mpm/mpm.h"
-#include "poll/poller.h"
 
 namespace brigade::mpm {
 

@@ -34,7 +34,12 @@ async function serve(config: ServeConfig): Promise<void> {
 
   // Loaded here, not at the top: --help and --version must work even when the
   // native addon cannot be loaded.
-  const { createServer } = await import('../index.js');
+  let createServer: typeof import('../index.js').createServer;
+  try {
+    ({ createServer } = await import('../index.js'));
+  } catch (err) {
+    fail(`cannot load the server (native addon missing or broken?): ${err instanceof Error ? err.message : String(err)}`);
+  }
   const server = createServer(
     config.ioThreads === undefined
       ? { host: config.host, port: config.port }

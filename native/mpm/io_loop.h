@@ -1,0 +1,79 @@
+// IoLoop: one poller, its connections and one bridge lane — the unit every
+// event-driven MPM is made of. turn() runs one iteration: wait for events,
+// accept, read/parse/dispatch, take responses from the lane, write, expire
+// timeouts, publish requests to JS. The event MPM runs turn(-1) on its own
+// thread; the looper MPM runs turn(0) on the JS thread when the poller's fd
+// becomes readable.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "bridge/lane.h"
+#include "conn/connection.h"
+#include "conn/io_context.h"
+#include "poll/poller.h"
+
+namespace brigade::mpm {
+
+class IoLoop {
+ public:
+  IoLoop(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane, uint32_t max_conns);
+  ~IoLoop();
+  IoLoop(const IoLoop&) = delete;
+  IoLoop& operator=(const IoLoop&) = delete;
+
+  bool init();  // creates the poller and registers the waker; false on failure
+  // One iteration. timeout_ms: -1 = block until an event or timer, 0 = poll.
+  void turn(int timeout_ms);
+  // Aborts every connection and publishes the last events (thread exit / stop).
+  void shutdown();
+  // Thread-safe requests, acted on at the next turn.
+  void request_drain() { drain_req_.store(true, std::memory_order_release); waker_.notify(); }
+  void request_abort() { abort_req_.store(true, std::memory_order_release); waker_.notify(); }
+  void wake() { waker_.notify(); }
+
+  // For drivers that do their own waiting (looper).
+  int poll_fd() const { return poller_->fd(); }
+  int64_t next_timeout_ms();           // -1: none pending
+  bool has_immediate_work() const;     // another turn(0) is needed without an event
+  const conn::IoStats& stats() const { return stats_; }
+  bridge::Lane* lane() const { return lane_; }
+
+ private:
+  void accept_all();
+  void pause_accept(uint64_t resume_ms);
+  void resume_accept();
+  void on_event(const poll::Event& ev);
+  void process_responses();
+  void release_stale(conn::OutBucket& b, uint32_t conn_id, uint32_t seq);
+  void run_runnable();
+  void flush_dirty();
+  void expire_timers();
+  void reap_closed();
+  void start_drain();
+  conn::Connection* lookup(uint32_t id);
+
+  const conn::ServerConfig& config_;
+  conn::IoStats stats_;
+  conn::IoContext ctx_;
+  std::unique_ptr<poll::Poller> poller_;
+  poll::Waker waker_;
+  bridge::Lane* lane_;
+  int listen_fd_;
+  uint32_t max_conns_;
+  std::atomic<bool> drain_req_{false};
+  std::atomic<bool> abort_req_{false};
+  bool listening_ = false;
+  bool accept_pending_ = false;
+  uint64_t accept_resume_ms_ = 0;  // EMFILE back-off
+  bool drained_reported_ = false;
+  uint64_t open_ = 0;
+  // Connection table: id = generation << 20 | slot (a stale id never matches a reused slot).
+  std::vector<std::unique_ptr<conn::Connection>> slots_;
+  std::vector<uint16_t> gens_;
+  std::vector<uint32_t> free_slots_;
+};
+
+}  // namespace brigade::mpm

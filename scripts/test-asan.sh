@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# npm run test:asan: the native unit tests and the whole uvu suite against an
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the addon (cmake-js,
+# same source list as binding.gyp). Ends with "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/native-tests.sh asan || { echo "0 passed, 1 failed"; exit 1; }
+bash scripts/asan-addon.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
+addon=$(ls build-asan/*/brigade.node | head -1)
+libasan=$(gcc -print-file-name=libasan.so)
+export BRIGADE_SKIP_NATIVE_TESTS=1
+export BRIGADE_UVU_ENV="LD_PRELOAD=$libasan ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 BRIGADE_ADDON_PATH=$root/$addon"
+exec bash scripts/test.sh

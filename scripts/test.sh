@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# npm test: builds what is needed (addon, TypeScript), runs the native unit
+# tests (CTest) and the uvu suite, and ends with one line "N passed, N failed".
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+bash scripts/build-native.sh || { echo "0 passed, 1 failed"; exit 1; }
+npx --no-install tsc -p tsconfig.json || { echo "0 passed, 1 failed"; exit 1; }
+
+native_passed=0
+native_failed=0
+if [[ "${BRIGADE_SKIP_NATIVE_TESTS:-}" != "1" ]]; then
+  nlog=$(mktemp)
+  bash scripts/native-tests.sh plain 2>&1 | tee "$nlog"
+  # CTest: "100% tests passed, 0 tests failed out of 4"
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$nlog" | tail -1)
+  if [[ -n "$line" ]]; then
+    total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+    native_failed=$(sed -E 's/.* ([0-9]+) tests failed.*/\1/' <<<"$line")
+    native_passed=$((total - native_failed))
+  else
+    native_failed=1
+  fi
+  rm -f "$nlog"
+fi
+
+log=$(mktemp)
+pattern="${BRIGADE_TEST_PATTERN:-\\.test\\.ts\$}"
+# BRIGADE_UVU_ENV: extra environment for the uvu run only (sanitizer preloads).
+timeout "${BRIGADE_TEST_TIMEOUT:-2400}" env ${BRIGADE_UVU_ENV:-} npx --no-install uvu -r tsx test "$pattern" --no-color 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+total=$(awk '/^  Total:/{print $2}' <<<"$clean" | tail -1)
+passed=$(awk '/^  Passed:/{print $2}' <<<"$clean" | tail -1)
+skipped=$(awk '/^  Skipped:/{print $2}' <<<"$clean" | tail -1)
+rm -f "$log"
+if [[ -z "$total" ]]; then
+  total=1
+  passed=0
+  [[ $rc -eq 0 ]] && rc=1
+fi
+failed=$((total - passed + native_failed))
+passed=$((passed + native_passed))
+if [[ $failed -gt 0 && $rc -eq 0 ]]; then rc=1; fi
+echo "${passed} passed, ${failed} failed, ${skipped:-0} skipped"
+exit "$rc"
