@@ -199,6 +199,7 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
     res.setHeader('Last-Modified', new Date(mtimeMs).toUTCString());
     res.setHeader('Cache-Control', cacheControl);
     if (notModified(req, etag, mtimeMs)) {
+      closeFd(fd);
       res.status(304).end();
       return;
     }
