@@ -7,7 +7,7 @@ import { parseOptions, USAGE } from './lib/args.js';
 import { installCleanupHandlers, killAllNow } from './lib/cleanup.js';
 import { ensureLoadGenerator } from './lib/loadgen.js';
 import { canPin } from './lib/pinning.js';
-import { expandCpuList } from './lib/proc-cpu.js';
+import { expandCpuList, busyPercent } from './lib/proc-cpu.js';
 import { selectWorkloads } from './lib/workloads.js';
 import {
   BASELINE, REPO_ROOT, selectContenders, startServer, stopServer, checkAnswer, isAlive,
@@ -134,6 +134,12 @@ async function main() {
       `${opts.warmup ? `${opts.warmup} s warm-up + ` : 'no warm-up, '}${opts.runs} × ${opts.duration} s` +
       `${opts.quick ? ' (--quick: correctness check only, timings are not meaningful)' : ''}`,
   );
+  // Anything already busy on the bench CPUs will distort every row; say so up front.
+  const idleBusyPct = await busyPercent(ctx.benchCpus, 1000);
+  machine.busyBeforeStartPct = idleBusyPct;
+  if (idleBusyPct !== null && idleBusyPct > 10) {
+    log(`WARNING: CPU(s) ${ctx.benchCpus.join(',')} were ${idleBusyPct.toFixed(0)} % busy (of one core) before the bench started — other processes are running; results will not be reliable`);
+  }
   if (process.env.BRIGADE_IO_THREADS) log(`brigade ioThreads: ${process.env.BRIGADE_IO_THREADS}`);
   for (const c of ctx.contenders) {
     if (process.env[c.overrideEnv]) log(`${c.name}: server script overridden by ${c.overrideEnv}=${process.env[c.overrideEnv]}`);

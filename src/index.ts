@@ -5,3 +5,7 @@ export type { ServerOptions, LimitOptions, TimeoutOptions } from './config.js';
 export type { Handler, Request, Response, RequestPool, SendFileOptions, HeaderValue } from './types.js';
 export type { StaticOptions } from './static/static-handler.js';
 export { BodyTooLargeError, RequestAbortedError } from './request.js';
+export { Brigade } from './brigade/brigade.js';
+export { Bucket, HeapBucket, FileBucket, ImmortalBucket, FlushBucket, EosBucket, EorBucket } from './brigade/bucket.js';
+export type { BucketKind } from './brigade/bucket.js';
+export type { Filter, FilterContext, FilterType, FilterScope, ResponseHead } from './filters/filter.js';

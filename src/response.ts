@@ -8,7 +8,15 @@ import * as path from 'node:path';
 import mime from 'mime-types';
 import type { Lane } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
+import { Brigade } from './brigade/brigade.js';
+import { EorBucket, EosBucket, FileBucket, FlushBucket, HeapBucket } from './brigade/bucket.js';
 import { dateLine } from './date.js';
+import { FilterChain } from './filters/chain.js';
+import { chunkFilter } from './filters/chunk.js';
+import { applies, type Filter, type FilterRegistration } from './filters/filter.js';
+import { httpHeaderFilter, type Framing } from './filters/http-header.js';
+import { networkFilter } from './filters/network.js';
+import type { Pool } from './pool.js';
 import type { BrigadeRequest } from './request.js';
 import { statusForbidsBody, statusLine } from './status.js';
 import type { HeaderValue, Response, SendFileOptions } from './types.js';
@@ -16,6 +24,8 @@ import type { HeaderValue, Response, SendFileOptions } from './types.js';
 export interface ResponseHost {
   /** true once the server started a graceful shutdown (responses close their connection). */
   readonly closing: boolean;
+  /** Filters registered with server.filter(), in registration order. */
+  readonly filters: readonly FilterRegistration[];
   /** Called once when the response has been handed to the writer completely. */
   responseFinished(req: BrigadeRequest, res: BrigadeResponse): void;
 }
@@ -35,8 +45,12 @@ export class BrigadeResponse implements Response {
   private lower: string[] = [];
   private values: string[] = [];
   private state = FRESH;
-  private chunked = false;
-  private closeAfter = false;
+  private headSent = false;
+  readonly framing: Framing = { chunked: false, close: false };
+  // The filter chain, when a registered filter applies (decided at the first output).
+  private chain: FilterChain | null = null;
+  private chainDecided = false;
+  private chainTail: Promise<void> | null = null;
   private declaredLength = -1;
   private sentBody = 0;
   private readonly host: ResponseHost;
@@ -53,7 +67,7 @@ export class BrigadeResponse implements Response {
     return this.state === FINISHED;
   }
   get headersSent(): boolean {
-    return this.state !== FRESH;
+    return this.headSent;
   }
   get aborted(): boolean {
     return this.req.aborted;
@@ -70,7 +84,7 @@ export class BrigadeResponse implements Response {
   }
 
   setHeader(name: string, value: HeaderValue): this {
-    if (this.state !== FRESH) throw new Error('headers already sent');
+    if (this.headSent) throw new Error('headers already sent');
     if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
     const lname = name.toLowerCase();
     this.removeHeader(lname);
@@ -83,7 +97,7 @@ export class BrigadeResponse implements Response {
   }
 
   appendHeader(name: string, value: string): this {
-    if (this.state !== FRESH) throw new Error('headers already sent');
+    if (this.headSent) throw new Error('headers already sent');
     if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
     this.add(name, name.toLowerCase(), value);
     return this;
@@ -110,6 +124,7 @@ export class BrigadeResponse implements Response {
   }
 
   removeHeader(name: string): this {
+    if (this.headSent) throw new Error('headers already sent');
     const lname = name.toLowerCase();
     for (let i = this.lower.length - 1; i >= 0; --i) {
       if (this.lower[i] === lname) {
@@ -121,8 +136,18 @@ export class BrigadeResponse implements Response {
     return this;
   }
 
+  /** Serialises the head (used by the http-header filter); marks headers sent. */
+  serializeHead(bodyLength: number): string {
+    return this.head(bodyLength);
+  }
+
+  get bodyAllowed(): boolean {
+    return !this.isHead && !statusForbidsBody(this.statusCode);
+  }
+
   /** Serialises the head. bodyLength < 0: length unknown (stream). */
   private head(bodyLength: number): string {
+    this.headSent = true;
     const code = this.statusCode;
     let s = statusLine(code);
     let hasDate = false;
@@ -155,13 +180,13 @@ export class BrigadeResponse implements Response {
       this.declaredLength = userLength;
       s += `content-length: ${userLength}\r\n`;
     } else if (http11) {
-      this.chunked = true;
+      this.framing.chunked = true;
       s += 'transfer-encoding: chunked\r\n';
     } else {
       mustClose = true; // HTTP/1.0: the body ends when the connection closes
     }
     if (mustClose) {
-      this.closeAfter = true;
+      this.framing.close = true;
       s += 'connection: close\r\n';
     } else if (!http11) {
       s += 'connection: keep-alive\r\n';
@@ -173,14 +198,10 @@ export class BrigadeResponse implements Response {
     return this.req.methodCode === 1;
   }
 
-  private bodyAllowed(): boolean {
-    return !this.isHead && !statusForbidsBody(this.statusCode);
-  }
-
   private finish(): void {
     const lane = this.lane;
     lane.pushMeta(L.KIND_EOS);
-    lane.pushMeta(L.KIND_EOR, this.req.poolIfAny?.id ?? 0, this.closeAfter ? L.BUCKET_CLOSE : 0);
+    lane.pushMeta(L.KIND_EOR, this.req.poolIfAny?.id ?? 0, this.framing.close ? L.BUCKET_CLOSE : 0);
     lane.emit(this.req.conn, this.req.seq);
     this.state = FINISHED;
     this.host.responseFinished(this.req, this);
@@ -188,6 +209,11 @@ export class BrigadeResponse implements Response {
 
   write(chunk: string | Uint8Array): this {
     if (this.state === FINISHED) throw new Error('write after end');
+    if (this.useChain()) {
+      this.state = STREAMING;
+      this.sendBrigade(this.stageBody(chunk));
+      return this;
+    }
     const lane = this.lane;
     try {
       if (this.state === FRESH) {
@@ -195,11 +221,11 @@ export class BrigadeResponse implements Response {
         this.state = STREAMING;
       }
       const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      if (len > 0 && this.bodyAllowed()) {
-        if (this.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
+      if (len > 0 && this.bodyAllowed) {
+        if (this.framing.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
         if (typeof chunk === 'string') lane.writeUtf8(chunk);
         else lane.writeBytes(chunk);
-        if (this.chunked) lane.writeLatin1('\r\n');
+        if (this.framing.chunked) lane.writeLatin1('\r\n');
         this.sentBody += len;
       }
       lane.emit(this.req.conn, this.req.seq);
@@ -212,11 +238,19 @@ export class BrigadeResponse implements Response {
 
   end(chunk?: string | Uint8Array): void {
     if (this.state === FINISHED) return;
+    if (this.useChain()) {
+      const b = chunk === undefined ? new Brigade() : this.stageBody(chunk);
+      b.append(new EosBucket(), new EorBucket(this.req.pool));
+      this.state = FINISHED;
+      this.sendBrigade(b);
+      this.host.responseFinished(this.req, this);
+      return;
+    }
     const lane = this.lane;
     try {
       if (this.state === FRESH) {
         const body = chunk ?? '';
-        const allowed = this.bodyAllowed();
+        const allowed = this.bodyAllowed;
         if (typeof body === 'string') {
           const len = body.length === 0 ? 0 : Buffer.byteLength(body);
           lane.writeLatin1(this.head(len));
@@ -228,17 +262,17 @@ export class BrigadeResponse implements Response {
       } else {
         if (chunk !== undefined) {
           const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-          if (len > 0 && this.bodyAllowed()) {
-            if (this.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
+          if (len > 0 && this.bodyAllowed) {
+            if (this.framing.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
             if (typeof chunk === 'string') lane.writeUtf8(chunk);
             else lane.writeBytes(chunk);
-            if (this.chunked) lane.writeLatin1('\r\n');
+            if (this.framing.chunked) lane.writeLatin1('\r\n');
             this.sentBody += len;
           }
         }
-        if (this.chunked && this.bodyAllowed()) lane.writeLatin1('0\r\n\r\n');
+        if (this.framing.chunked && this.bodyAllowed) lane.writeLatin1('0\r\n\r\n');
         // A declared Content-Length that was not honoured cannot be repaired: close.
-        if (this.declaredLength >= 0 && this.sentBody !== this.declaredLength && this.bodyAllowed()) this.closeAfter = true;
+        if (this.declaredLength >= 0 && this.sentBody !== this.declaredLength && this.bodyAllowed) this.framing.close = true;
       }
       this.finish();
     } catch (err) {
@@ -257,6 +291,16 @@ export class BrigadeResponse implements Response {
       fs.close(fd, () => {});
       throw new Error('sendFd: headers already sent');
     }
+    if (this.useChain()) {
+      // The request pool owns the fd: closed once the writer reached the EOR.
+      this.req.pool.cleanup(() => fs.close(fd, () => {}));
+      const b = new Brigade(length > 0 ? [new FileBucket(fd, offset, length)] : []);
+      b.append(new EosBucket(), new EorBucket(this.req.pool));
+      this.state = FINISHED;
+      this.sendBrigade(b);
+      this.host.responseFinished(this.req, this);
+      return;
+    }
     const lane = this.lane;
     try {
       lane.writeLatin1(this.head(length));
@@ -265,7 +309,7 @@ export class BrigadeResponse implements Response {
       fs.close(fd, () => {});
       throw err;
     }
-    if (this.bodyAllowed() && length > 0) {
+    if (this.bodyAllowed && length > 0) {
       // The writer owns the fd from here on and closes it once the bytes are sent.
       lane.pushFile(fd, offset, length, true);
     } else {
@@ -300,10 +344,73 @@ export class BrigadeResponse implements Response {
     this.sendFd(fd, offset, length);
   }
 
+  /** Forces everything written so far onto the wire (a FLUSH bucket through the chain). */
+  flush(): void {
+    if (this.state === FINISHED || !this.useChain()) return;
+    this.state = STREAMING;
+    this.sendBrigade(new Brigade([new FlushBucket()]));
+  }
+
+  /** Decides once, at the first output, whether a filter chain runs for this response. */
+  private useChain(): boolean {
+    if (this.chainDecided) return this.chain !== null;
+    this.chainDecided = true;
+    const regs = this.host.filters;
+    if (regs.length === 0) return false;
+    const method = this.req.method;
+    const path = this.req.path;
+    const type = this.getHeader('content-type');
+    const user: Filter<unknown>[] = [];
+    for (const r of regs) if (applies(r, method, path, type)) user.push(r.filter);
+    if (user.length === 0) return false;
+    const target = { lane: this.lane, conn: this.req.conn, seq: this.req.seq, framing: this.framing };
+    this.chain = new FilterChain(
+      [...user, httpHeaderFilter(this) as Filter<unknown>, chunkFilter(this.framing) as Filter<unknown>, networkFilter(target) as Filter<unknown>],
+      this.req,
+      this,
+    );
+    return true;
+  }
+
+  /** Body bytes go straight into slab memory; the chain sees them as HEAP buckets. */
+  private stageBody(chunk: string | Uint8Array): Brigade {
+    const b = new Brigade();
+    if (chunk.length === 0) return b;
+    for (const v of this.lane.stage(chunk)) b.append(new HeapBucket(v));
+    return b;
+  }
+
+  /** Passes a brigade down the chain, in order, also when filters are async. */
+  private sendBrigade(b: Brigade): void {
+    const chain = this.chain!;
+    const run = (): void | Promise<void> => chain.pass(b);
+    if (this.chainTail) {
+      this.chainTail = this.chainTail.then(run).catch((err: unknown) => this.chainFailed(err));
+      return;
+    }
+    try {
+      const r = run();
+      if (r && typeof (r as Promise<void>).then === 'function') {
+        this.chainTail = (r as Promise<void>).catch((err: unknown) => this.chainFailed(err));
+      }
+    } catch (err) {
+      this.chainFailed(err);
+    }
+  }
+
+  private chainFailed(err: unknown): void {
+    process.emitWarning(`brigade: output filter failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // Bytes may already be on the wire: the only honest ending is a close.
+    this.framing.close = true;
+    this.lane.discard();
+    this.lane.pushMeta(L.KIND_EOR, (this.req.pool as Pool).id, L.BUCKET_CLOSE);
+    this.lane.emit(this.req.conn, this.req.seq);
+  }
+
   /** Handler failed after the head left: end the response abnormally and close. */
   abortStream(): void {
     if (this.state === FINISHED) return;
-    this.closeAfter = true;
+    this.framing.close = true;
     this.lane.pushMeta(L.KIND_EOR, this.req.poolIfAny?.id ?? 0, L.BUCKET_CLOSE);
     this.lane.emit(this.req.conn, this.req.seq);
     this.state = FINISHED;

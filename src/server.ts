@@ -11,6 +11,7 @@ import { PoolRegistry } from './pool.js';
 import { BodyTooLargeError, BrigadeRequest } from './request.js';
 import { BrigadeResponse, type ResponseHost } from './response.js';
 import { Router } from './router.js';
+import type { Filter, FilterRegistration, FilterScope } from './filters/filter.js';
 import { createStaticHandler, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
 
@@ -37,6 +38,7 @@ export class Server implements LaneSink, ResponseHost {
   private readonly opts: ResolvedOptions;
   private readonly router = new Router<Handler>();
   private readonly pools = new PoolRegistry();
+  readonly filters: FilterRegistration[] = [];
   private nativeServer: NativeServerHandle | null = null;
   private lanes: Lane[] = [];
   // Unfinished requests by (lane, connection): they receive body chunks and aborts.
@@ -97,6 +99,20 @@ export class Server implements LaneSink, ResponseHost {
   static(prefix: string, dir: string, options?: StaticOptions): this {
     const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
     this.router.add('*', `${p}/*`, createStaticHandler(path.resolve(dir), options));
+    return this;
+  }
+
+  // ---- output filters ----
+
+  /**
+   * Adds an output filter for the responses in scope (path prefix, content
+   * types — decided when the first output brigade leaves, like httpd's
+   * AddOutputFilterByType — and methods). Its place in the chain follows its
+   * type; filters of the same type run in registration order.
+   */
+  filter<S>(filter: Filter<S>, scope: FilterScope = {}): this {
+    if (this.nativeServer) throw new Error('brigade: add filters before listen()');
+    this.filters.push({ filter: filter as Filter<unknown>, scope });
     return this;
   }
 

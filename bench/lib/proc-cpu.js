@@ -142,3 +142,14 @@ export function cpuBusyTicks(cpus) {
   }
   return found === wanted.size ? busy : null;
 }
+
+/** Busy % of one core, summed over `cpus`, sampled for `ms` (e.g. 200 = two cores fully busy). */
+export async function busyPercent(cpus, ms = 1000) {
+  const before = cpuBusyTicks(cpus);
+  const t0 = process.hrtime.bigint();
+  await new Promise((res) => setTimeout(res, ms));
+  const after = cpuBusyTicks(cpus);
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (before === null || after === null) return null;
+  return (100 * (after - before)) / clockTicks() / wallS;
+}

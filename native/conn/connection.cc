@@ -86,6 +86,13 @@ void Connection::arm_read_timer() {
   }
 }
 
+// Drops the n bytes process() consumed from the front of inbuf_. process() may
+// have cleared inbuf_ itself (error response, lingering close): never erase
+// past its end.
+static void consume_front(std::vector<char>& v, size_t n) {
+  v.erase(v.begin(), v.begin() + static_cast<ptrdiff_t>(std::min(n, v.size())));
+}
+
 void Connection::on_readable() {
   if (state_ == State::kClosed) return;
   read_loop();
@@ -97,7 +104,7 @@ void Connection::on_runnable() {
   if (!inbuf_.empty() && state_ != State::kLingering && state_ != State::kNoMore) {
     size_t c = process(inbuf_.data(), inbuf_.size());
     if (state_ == State::kClosed) return;
-    inbuf_.erase(inbuf_.begin(), inbuf_.begin() + static_cast<ptrdiff_t>(c));
+    consume_front(inbuf_, c);
   }
   if (!out_.empty()) flush();
   if (state_ == State::kClosed) return;
@@ -141,13 +148,14 @@ void Connection::read_loop() {
       cap = ctx_.read_buf.size();
     }
     ssize_t n = ::read(fd_, dst, cap);
+    // Keep only what was read: the spare room must never be parsed as input.
+    if (into_inbuf) inbuf_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
     if (n > 0) {
       window_bytes_ += static_cast<uint64_t>(n);
       if (into_inbuf) {
-        inbuf_.resize(old + static_cast<size_t>(n));
         size_t c = process(inbuf_.data(), inbuf_.size());
         if (state_ == State::kClosed) return;
-        inbuf_.erase(inbuf_.begin(), inbuf_.begin() + static_cast<ptrdiff_t>(c));
+        consume_front(inbuf_, c);
       } else {
         size_t c = process(dst, static_cast<size_t>(n));
         if (state_ == State::kClosed) return;

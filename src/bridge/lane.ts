@@ -40,6 +40,9 @@ export class Lane {
   private slabCap = 0;
   private readonly slabCache: (FastBuffer | undefined)[] = [];
   private readonly retirePending: number[] = [];
+  // Slab memory that may still be referenced without a copy: the current slab
+  // and those whose RETIRE has not been sent yet.
+  private readonly liveSlabs = new Map<ArrayBufferLike, number>();
 
   // Bucket descriptors of the response being assembled.
   private nb = 0;
@@ -126,6 +129,7 @@ export class Lane {
     }
     this.slabId = id;
     this.slabBuf = buf;
+    this.liveSlabs.set(buf.buffer, id);
     this.slabOff = 0;
     this.slabCap = buf.length;
   }
@@ -187,6 +191,46 @@ export class Lane {
       this.addHeap(off, take);
       done += take;
     }
+  }
+
+  /**
+   * Writes bytes into slab memory and returns views of where they went, without
+   * queueing descriptors (filters receive these views as HEAP buckets).
+   */
+  stage(data: string | Uint8Array): Uint8Array[] {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    const views: Uint8Array[] = [];
+    let done = 0;
+    while (done < bytes.length) {
+      let room = this.slabCap - this.slabOff;
+      const left = bytes.length - done;
+      if (room < Math.min(left, MIN_SLAB)) {
+        this.newSlab(Math.min(left, MAX_SLAB));
+        room = this.slabCap - this.slabOff;
+      }
+      const take = Math.min(room, left);
+      const off = this.slabOff;
+      this.slabBuf!.set(bytes.subarray(done, done + take), off);
+      this.slabOff = off + take;
+      views.push(this.slabBuf!.subarray(off, off + take));
+      done += take;
+    }
+    return views;
+  }
+
+  /** Queues a memory view: referenced in place when it lies in live slab memory, else copied. */
+  pushView(v: Uint8Array): void {
+    const id = this.liveSlabs.get(v.buffer);
+    if (id === undefined) {
+      this.writeBytes(v);
+      return;
+    }
+    const n = this.nb;
+    if (n > 0 && this.kinds[n - 1] === L.KIND_HEAP && this.as[n - 1] === id && this.xs[n - 1]! + this.ys[n - 1]! === v.byteOffset) {
+      this.ys[n - 1] = this.ys[n - 1]! + v.length;
+      return;
+    }
+    this.push(L.KIND_HEAP, 0, id, v.byteOffset, v.length);
   }
 
   pushFile(fd: number, offset: number, length: number, ownFd: boolean): void {
@@ -255,7 +299,12 @@ export class Lane {
     }
     this.nb = 0;
     // Retire slabs only after every descriptor that points into them was queued.
-    while (this.retirePending.length > 0) this.queueRetire(this.retirePending.pop()!);
+    while (this.retirePending.length > 0) {
+      const id = this.retirePending.pop()!;
+      const b = this.slabCache[id];
+      if (b) this.liveSlabs.delete(b.buffer);
+      this.queueRetire(id);
+    }
     this.publish();
   }
 
@@ -326,6 +375,8 @@ export class Lane {
 
   /** Retires the current slab (server shutdown). */
   retireCurrent(): void {
+    while (this.retirePending.length > 0) this.queueRetire(this.retirePending.pop()!);
+    this.liveSlabs.clear();
     if (this.slabId !== 0) {
       this.queueRetire(this.slabId);
       this.slabId = 0;
