@@ -1,6 +1,7 @@
 // Server: the control plane. Owns the native server, its lanes, the router and
 // the request pools; runs handlers for the requests each lane delivers.
 import { lookup } from 'node:dns/promises';
+import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { Lane, type LaneSink } from './bridge/lane.js';
@@ -38,6 +39,8 @@ export class Server implements LaneSink, ResponseHost {
   private readonly opts: ResolvedOptions;
   private readonly router = new Router<Handler>();
   private readonly pools = new PoolRegistry();
+  // The response of each pending request (a body failure is answered through it).
+  private readonly responses = new WeakMap<BrigadeRequest, BrigadeResponse>();
   readonly filters: FilterRegistration[] = [];
   private nativeServer: NativeServerHandle | null = null;
   private lanes: Lane[] = [];
@@ -210,7 +213,10 @@ export class Server implements LaneSink, ResponseHost {
         const u32 = lane.reqU32;
         const req = this.findPending(lane, u32[(pos + L.EV_CONN) >> 2]!, u32[(pos + L.EV_SEQ) >> 2]!);
         const status = lane.reqU8[pos + L.EV_AUX]! | (lane.reqU8[pos + L.EV_AUX + 1]! << 8);
-        req?.failBody(status === 413 ? new BodyTooLargeError() : new Error(`malformed request body (${status})`));
+        // No req: its response is complete already (the native side closes after it).
+        if (!req) return;
+        req.failBody(bodyError(status));
+        this.answerBodyError(req, status);
         return;
       }
       case L.MSG_ABORT: {
@@ -253,6 +259,7 @@ export class Server implements LaneSink, ResponseHost {
     if (res.finished) return; // the common, synchronous case: nothing to keep
     // The handler goes on after this tick: copy the request out of the ring.
     req.detach();
+    this.responses.set(req, res);
     const key = lane.index * 0x100000000 + req.conn;
     const list = this.pending.get(key);
     if (list) list.push(req);
@@ -291,6 +298,26 @@ export class Server implements LaneSink, ResponseHost {
     return null;
   }
 
+  /**
+   * The request's body failed natively (too large, malformed, too slow): the
+   * native side sends no error page for a request JS owns, so the answer is
+   * ours, before the handler even learns of it. A response that started is cut off.
+   */
+  private answerBodyError(req: BrigadeRequest, status: number): void {
+    const res = this.responses.get(req);
+    if (!res || res.finished) return;
+    if (res.headersSent) {
+      res.abortStream();
+      return;
+    }
+    try {
+      res.status(status).setHeader('Content-Type', 'text/plain; charset=utf-8').setHeader('Connection', 'close');
+      res.end(`${STATUS_CODES[status] ?? 'Error'}\n`);
+    } catch {
+      res.abortStream();
+    }
+  }
+
   private handlerFailed(req: BrigadeRequest, res: BrigadeResponse, err: unknown): void {
     if (res.finished) return;
     const e = err as { code?: string; status?: number } | null;
@@ -325,6 +352,13 @@ export class Server implements LaneSink, ResponseHost {
       return;
     }
   }
+}
+
+/** What a handler reading a failed body gets; `status` is what the client was answered. */
+function bodyError(status: number): Error {
+  if (status === 413) return new BodyTooLargeError();
+  const why = status === 408 ? 'request body timed out' : 'malformed request body';
+  return Object.assign(new Error(`${why} (${status})`), { status });
 }
 
 function status500(err: unknown): boolean {

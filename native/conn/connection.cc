@@ -93,9 +93,11 @@ static void consume_front(std::vector<char>& v, size_t n) {
   v.erase(v.begin(), v.begin() + static_cast<ptrdiff_t>(std::min(n, v.size())));
 }
 
-void Connection::on_readable() {
+void Connection::on_readable(uint32_t ready) {
   if (state_ == State::kClosed) return;
-  read_loop();
+  // A short read drained the socket unless the peer also closed (RDHUP/HUP
+  // arrives on the same edge): only then must we read on until EOF/EAGAIN.
+  read_loop((ready & (poll::kHangup | poll::kError)) != 0);
 }
 
 void Connection::on_runnable() {
@@ -105,17 +107,22 @@ void Connection::on_runnable() {
     size_t c = process(inbuf_.data(), inbuf_.size());
     if (state_ == State::kClosed) return;
     consume_front(inbuf_, c);
+    // EOF came while these bytes waited for ring space, and they did not finish the body.
+    if (peer_eof_ && state_ == State::kBody && inbuf_.empty()) {
+      abort("eof in body");
+      return;
+    }
   }
   if (!out_.empty()) flush();
   if (state_ == State::kClosed) return;
   if (read_pending_) {
     read_pending_ = false;
-    read_loop();
+    read_loop(true);
   }
   if (state_ != State::kClosed) arm_read_timer();
 }
 
-void Connection::read_loop() {
+void Connection::read_loop(bool until_eagain) {
   for (int turn = 0; turn < 16; ++turn) {
     if (state_ == State::kClosed) return;
     if (state_ == State::kLingering) {
@@ -162,12 +169,19 @@ void Connection::read_loop() {
         if (c < static_cast<size_t>(n)) inbuf_.assign(dst + c, dst + n);
       }
       arm_read_timer();
-      // Read on until EAGAIN even after a short read: a FIN that arrived together
-      // with the data was reported by the same edge and would never be seen.
+      // Edge-triggered: a short read means the socket is drained and new data
+      // (or a FIN) raises a new edge — unless this edge already reported the
+      // FIN, which would then never be seen again.
+      if (!until_eagain && static_cast<size_t>(n) < cap) return;
       continue;
     }
     if (n == 0) {
       peer_eof_ = true;
+      if (state_ == State::kBody && inbuf_.empty()) {
+        // The request can never be complete: its handler must learn it now.
+        abort("eof in body");
+        return;
+      }
       if (state_ == State::kHead || state_ == State::kBody || next_seq_ == requests_done_) {
         // Nothing (complete) to answer: a partial request or an idle connection.
         if (out_.empty() && parked_.empty() && next_seq_ == requests_done_) {
@@ -335,8 +349,7 @@ bool Connection::forward_body(const char* buf, size_t len, size_t* used) {
   http::BodyResult r = body_.decode(buf, take, spans, 32, &nspans, &consumed);
   if (r == http::BodyResult::kError) {
     ctx_.lane->requests().shrink_last(p, 0);
-    ctx_.lane->push_event(bridge::kMsgBodyError, id_, body_seq_, 0, 0, body_.error_status());
-    error_and_close(body_.error_status());
+    fail_body(body_.error_status());
     *used = len;
     return false;
   }
@@ -370,6 +383,25 @@ bool Connection::forward_body(const char* buf, size_t len, size_t* used) {
   return consumed > 0 || done;
 }
 
+// The body of request body_seq_ failed (malformed, too large, too slow). That
+// request is JS's already: JS answers it with `status` (or cuts off a response
+// that started), so no native error page, which would arrive as an extra
+// response after the handler's. Read nothing more; close once output is done.
+void Connection::fail_body(uint16_t status) {
+  ctx_.stats->errors_total.fetch_add(1, std::memory_order_relaxed);
+  ctx_.lane->push_event(bridge::kMsgBodyError, id_, body_seq_, 0, 0, status);
+  head_pending_dispatch_ = false;
+  inbuf_.clear();
+  read_pending_ = false;
+  close_after_output_ = true;
+  set_state(State::kNoMore);
+  poll::TimerQueue::unlink(&read_timer);
+  if (!in_dirty) {  // the response may be written already: flush() closes then
+    in_dirty = true;
+    ctx_.dirty.push_back(this);
+  }
+}
+
 void Connection::error_and_close(uint16_t status) {
   ctx_.stats->errors_total.fetch_add(1, std::memory_order_relaxed);
   head_pending_dispatch_ = false;
@@ -393,6 +425,10 @@ void Connection::on_read_timer() {
       return;
     }
     ctx_.stats->timeouts_total.fetch_add(1, std::memory_order_relaxed);
+    if (state_ == State::kBody) {
+      fail_body(408);
+      return;
+    }
     error_and_close(408);
     flush();
     return;
@@ -422,7 +458,7 @@ void Connection::start_lingering_close() {
   set_state(State::kLingering);
   inbuf_.clear();
   ctx_.linger_q.arm(&write_timer, ctx_.now_ms);
-  read_loop();  // the peer may already have closed
+  read_loop(true);  // the peer may already have closed
 }
 
 void Connection::abort(const char* /*why*/) {

@@ -10,6 +10,7 @@
 
 #include "conn/io_context.h"
 #include "conn/out_bucket.h"
+#include "conn/out_queue.h"
 #include "http/request_parser.h"
 #include "poll/timer_queue.h"
 
@@ -37,7 +38,7 @@ class Connection {
   bool closed() const { return state_ == State::kClosed; }
 
   // Poller events.
-  void on_readable();
+  void on_readable(uint32_t ready);
   void on_writable();
   // Continue work that was stopped by a budget or backpressure (runnable list).
   void on_runnable();
@@ -62,7 +63,7 @@ class Connection {
 
  private:
   // reading / parsing
-  void read_loop();
+  void read_loop(bool until_eagain);
   // Processes buf[0,len); returns bytes consumed (the rest is kept for later).
   size_t process(const char* buf, size_t len);
   bool dispatch_head(const char* buf, size_t avail, size_t* used);
@@ -70,6 +71,7 @@ class Connection {
   bool can_take_request() const;
   void keep_leftover(const char* buf, size_t len, size_t consumed, bool from_inbuf);
   void error_and_close(uint16_t status);
+  void fail_body(uint16_t status);
   void arm_read_timer();
   // writing
   void queue_native(std::string bytes, uint32_t seq, bool eor, bool close_after);
@@ -104,7 +106,7 @@ class Connection {
   uint64_t window_bytes_ = 0;  // bytes received in the current timeout window
   uint64_t sent_in_window_ = 0;
   uint64_t unsent_mem_bytes_ = 0;
-  std::deque<OutBucket> out_;
+  OutQueue out_;
   // Responses for seq > write_seq_, waiting for their turn.
   struct Parked {
     uint32_t seq;

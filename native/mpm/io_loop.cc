@@ -157,7 +157,7 @@ void IoLoop::on_event(const poll::Event& ev) {
   }
   conn::Connection* c = lookup(static_cast<uint32_t>(ev.token));
   if (!c || c->poll_token != ev.token) return;
-  if (ev.ready & (poll::kReadable | poll::kHangup | poll::kError)) c->on_readable();
+  if (ev.ready & (poll::kReadable | poll::kHangup | poll::kError)) c->on_readable(ev.ready);
   if (!c->closed() && (ev.ready & poll::kWritable)) c->on_writable();
 }
 

@@ -53,7 +53,7 @@ export class Brigade {
    * the first bucket at or after it (buckets.length if offset is the end).
    */
   partition(offset: number): number {
-    if (offset < 0) throw new RangeError('negative partition offset');
+    if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`bad partition offset ${offset}`);
     let pos = 0;
     for (let i = 0; i < this.buckets.length; ++i) {
       const b = this.buckets[i]!;
@@ -77,6 +77,10 @@ export class Brigade {
 
   /** Splits after the bucket at index: this keeps [0, index], the returned brigade the rest. */
   splitAfter(index: number): Brigade {
+    // -1 moves every bucket; a negative splice index would count from the end.
+    if (!Number.isInteger(index) || index < -1 || index >= this.buckets.length) {
+      throw new RangeError(`splitAfter index ${index} outside the brigade (-1..${this.buckets.length - 1})`);
+    }
     return new Brigade(this.buckets.splice(index + 1));
   }
 

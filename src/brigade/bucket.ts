@@ -36,7 +36,7 @@ export class HeapBucket extends Bucket {
     return this.bytes.length;
   }
   override split(offset: number): Bucket {
-    if (offset < 0 || offset > this.bytes.length) throw new RangeError('split offset outside the bucket');
+    checkOffset(offset, this.bytes.length);
     const tail = new HeapBucket(this.bytes.subarray(offset));
     this.bytes = this.bytes.subarray(0, offset);
     return tail;
@@ -56,13 +56,20 @@ export class HeapBucket extends Bucket {
 
 export class ImmortalBucket extends Bucket {
   readonly kind = 'immortal';
-  readonly bytes: Uint8Array;
+  /** Static bytes: never written to; a split makes views of them, never copies. */
+  bytes: Uint8Array;
   constructor(bytes: Uint8Array) {
     super();
     this.bytes = bytes;
   }
   get length(): number {
     return this.bytes.length;
+  }
+  override split(offset: number): Bucket {
+    checkOffset(offset, this.bytes.length);
+    const tail = new ImmortalBucket(this.bytes.subarray(offset));
+    this.bytes = this.bytes.subarray(0, offset);
+    return tail;
   }
   async read(): Promise<Uint8Array> {
     return this.bytes;
@@ -84,7 +91,7 @@ export class FileBucket extends Bucket {
     return this.len;
   }
   override split(offset: number): Bucket {
-    if (offset < 0 || offset > this.len) throw new RangeError('split offset outside the bucket');
+    checkOffset(offset, this.len);
     const tail = new FileBucket(this.fd, this.offset + offset, this.len - offset);
     this.len = offset;
     return tail;
@@ -100,6 +107,12 @@ export class FileBucket extends Bucket {
       done += n;
     }
     return out;
+  }
+}
+
+function checkOffset(offset: number, length: number): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset > length) {
+    throw new RangeError(`split offset ${offset} outside the bucket (0..${length})`);
   }
 }
 

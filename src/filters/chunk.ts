@@ -6,8 +6,10 @@ import { EosBucket, ImmortalBucket } from '../brigade/bucket.js';
 import type { Filter, FilterContext } from './filter.js';
 import type { Framing } from './http-header.js';
 
-const CRLF = new ImmortalBucket(Buffer.from('\r\n'));
-const LAST = new ImmortalBucket(Buffer.from('0\r\n\r\n'));
+// Shared static bytes; every use gets its own bucket object, because a later
+// filter may split a bucket in place (a shared bucket would change for all).
+const CRLF = Buffer.from('\r\n');
+const LAST = Buffer.from('0\r\n\r\n');
 
 export function chunkFilter(framing: Framing): Filter<boolean> {
   return {
@@ -24,12 +26,12 @@ export function chunkFilter(framing: Framing): Filter<boolean> {
       let size = 0;
       for (let i = start; i < end; ++i) size += brigade.buckets[i]!.length;
       if (size > 0) {
-        brigade.buckets.splice(end, 0, CRLF);
+        brigade.buckets.splice(end, 0, new ImmortalBucket(CRLF));
         brigade.buckets.splice(start, 0, new ImmortalBucket(Buffer.from(`${size.toString(16)}\r\n`, 'latin1')));
       }
       if (eos >= 0) {
         const at = brigade.buckets.findIndex((b) => b instanceof EosBucket);
-        brigade.buckets.splice(at, 0, LAST);
+        brigade.buckets.splice(at, 0, new ImmortalBucket(LAST));
       }
       return ctx.pass(brigade);
     },

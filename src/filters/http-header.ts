@@ -31,7 +31,13 @@ export function httpHeaderFilter(response: HeadSerializer): Filter<boolean> {
         const length = brigade.hasEos ? brigade.length : -1;
         const head = response.serializeHead(length);
         brigade.prepend(new HeapBucket(Buffer.from(head, 'latin1')));
-        if (!response.bodyAllowed) dropBody(brigade, 1);
+        if (!response.bodyAllowed) {
+          // The head may announce chunked coding (HEAD shows GET's headers), but
+          // no body follows: not even the last-chunk, which would be read as
+          // the start of the next response on this connection.
+          response.framing.chunked = false;
+          dropBody(brigade, 1);
+        }
         return ctx.pass(brigade);
       }
       if (!response.bodyAllowed) dropBody(brigade, 0);
