@@ -14,7 +14,10 @@
       "native/bridge/lane.cc",
       "native/mpm/io_loop.cc",
       "native/mpm/event_mpm.cc",
-      "native/mpm/looper_mpm.cc"
+      "native/mpm/looper_mpm.cc",
+      "native/mpm/conn_thread.cc",
+      "native/mpm/worker_mpm.cc",
+      "native/mpm/leader_mpm.cc"
     ],
     "brigade_addon_sources": [
       "native/binding.cc"

@@ -18,7 +18,9 @@
 #include "buckets/slab_allocator.h"
 #include "conn/server_config.h"
 #include "mpm/event_mpm.h"
+#include "mpm/leader_mpm.h"
 #include "mpm/looper_mpm.h"
+#include "mpm/worker_mpm.h"
 
 namespace {
 
@@ -161,7 +163,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                         InstanceMethod<&NativeServer::Drain>("drain"),
                         InstanceMethod<&NativeServer::AbortAll>("abortAll"),
                         InstanceMethod<&NativeServer::Stop>("stop"),
-                        InstanceMethod<&NativeServer::Stats>("stats")});
+                        InstanceMethod<&NativeServer::Stats>("stats"),
+                        InstanceMethod<&NativeServer::LaneCount>("laneCount")});
   }
 
   explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
@@ -186,8 +189,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     c.max_keepalive_requests = opt_u32(o, "maxKeepAliveRequests", c.max_keepalive_requests);
     io_threads_ = std::max<uint32_t>(1, opt_u32(o, "ioThreads", 1));
     Napi::Value mpm = o.Get("mpm");
-    looper_ = mpm.IsString() && mpm.As<Napi::String>().Utf8Value() == "looper";
+    mpm_name_ = mpm.IsString() ? mpm.As<Napi::String>().Utf8Value() : "looper";
+    looper_ = mpm_name_ == "looper";
     if (looper_) io_threads_ = 1;
+    // Thread-per-connection MPMs: one lane per thread.
+    if (mpm_name_ == "worker" || mpm_name_ == "leader") io_threads_ = std::max<uint32_t>(1, opt_u32(o, "threads", 32));
     lanes_.resize(io_threads_);
     napi_add_env_cleanup_hook(info.Env(), &NativeServer::EnvCleanup, this);
     env_ = info.Env();
@@ -344,7 +350,13 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
       driver_->Rearm();
       return env.Undefined();
     }
-    mpm_ = std::make_unique<brigade::mpm::EventMpm>(config_, listen_fd_, std::move(lanes));
+    if (mpm_name_ == "worker") {
+      mpm_ = std::make_unique<brigade::mpm::WorkerMpm>(config_, listen_fd_, std::move(lanes));
+    } else if (mpm_name_ == "leader") {
+      mpm_ = std::make_unique<brigade::mpm::LeaderMpm>(config_, listen_fd_, std::move(lanes));
+    } else {
+      mpm_ = std::make_unique<brigade::mpm::EventMpm>(config_, listen_fd_, std::move(lanes));
+    }
     if (!mpm_->start()) {
       mpm_.reset();
       Napi::Error::New(env, "start: could not create poller").ThrowAsJavaScriptException();
@@ -383,6 +395,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     keep.release();
     l.slab_buffers[id] = Napi::Persistent(ab);
     return ab;
+  }
+
+  Napi::Value LaneCount(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), static_cast<double>(lanes_.size()));
   }
 
   Napi::Value Wake(const Napi::CallbackInfo& info) {
@@ -459,6 +475,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   std::vector<LaneSlot> lanes_;
   std::unique_ptr<brigade::mpm::Mpm> mpm_;
   bool looper_ = false;
+  std::string mpm_name_;
   brigade::mpm::LooperMpm* looper_mpm_ = nullptr;
   LooperDriver* driver_ = nullptr;  // owned by libuv (freed when its handles close)
 };

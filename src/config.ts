@@ -48,8 +48,13 @@ export interface ServerOptions {
    * - "event": native I/O thread(s) own the sockets; handlers run on the JS thread.
    * - "looper": no I/O thread; the JS thread's event loop watches the poller and
    *   runs handlers inline, in batches (fastest on one core).
+   * - "worker": a listener thread and a pool of `threads` threads, each owning
+   *   one connection for its whole life (httpd's worker MPM; the baseline).
+   * - "leader": leader/followers over `threads` threads, no listener thread.
    */
   mpm?: MpmName;
+  /** Threads of the worker and leader MPMs (default 32): at most this many connections are served at once. */
+  threads?: number;
   /** Native I/O threads for the event MPM (default 1). */
   ioThreads?: number;
   limits?: LimitOptions;
@@ -102,6 +107,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     native: {
       mpm: resolveMpm(o.mpm),
       ioThreads: int('ioThreads', o.ioThreads, 1, 1, 64),
+      threads: int('threads', o.threads ?? envInt('BRIGADE_THREADS'), 32, 1, 1024),
       maxRequestLine: int('limits.maxRequestLine', l.maxRequestLine, 8192, 256, 1 << 20),
       maxHeaderBytes,
       maxHeaders: int('limits.maxHeaders', l.maxHeaders, 100, 1, 128),
@@ -122,7 +128,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
   };
 }
 
-const MPMS: readonly MpmName[] = ['event', 'looper'];
+const MPMS: readonly MpmName[] = ['event', 'looper', 'worker', 'leader'];
 
 function resolveMpm(m: string | undefined): MpmName {
   const v = m ?? process.env['BRIGADE_MPM'] ?? 'looper';
@@ -130,4 +136,9 @@ function resolveMpm(m: string | undefined): MpmName {
     throw new RangeError(`brigade: option mpm must be one of ${MPMS.join(', ')}, got ${JSON.stringify(v)}`);
   }
   return v as MpmName;
+}
+
+function envInt(name: string): number | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : Number(v);
 }

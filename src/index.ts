@@ -9,3 +9,5 @@ export { Brigade } from './brigade/brigade.js';
 export { Bucket, HeapBucket, FileBucket, ImmortalBucket, FlushBucket, EosBucket, EorBucket } from './brigade/bucket.js';
 export type { BucketKind } from './brigade/bucket.js';
 export type { Filter, FilterContext, FilterType, FilterScope, ResponseHead } from './filters/filter.js';
+export { compress } from './filters/compress.js';
+export type { CompressOptions, Coding } from './filters/compress.js';

@@ -30,11 +30,12 @@ export interface NativeStats {
   };
 }
 
-export type MpmName = 'event' | 'looper';
+export type MpmName = 'event' | 'looper' | 'worker' | 'leader';
 
 export interface NativeConfig {
   mpm: MpmName;
   ioThreads: number;
+  threads: number;
   maxRequestLine: number;
   maxHeaderBytes: number;
   maxHeaders: number;
@@ -71,6 +72,7 @@ export interface NativeServerHandle {
   abortAll(): void;
   stop(): void;
   stats(): NativeStats;
+  laneCount(): number;
 }
 
 interface NativeModule {

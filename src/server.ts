@@ -129,9 +129,12 @@ export class Server implements LaneSink, ResponseHost {
     const port = ns.listen(host, o.port, o.backlog);
     const maxSlabs = 65536;
     this.lanes = [];
-    const lanes = o.native.mpm === 'looper' ? 1 : o.native.ioThreads;
+    const lanes = ns.laneCount();
+    // Many lanes (thread-per-connection MPMs) each serve one connection: small rings do.
+    const reqBytes = lanes > 4 ? Math.min(o.requestRingBytes, 512 * 1024) : o.requestRingBytes;
+    const respBytes = lanes > 4 ? Math.min(o.responseRingBytes, 256 * 1024) : o.responseRingBytes;
     for (let i = 0; i < lanes; ++i) {
-      this.lanes.push(new Lane(i, ns, this, o.requestRingBytes, o.responseRingBytes, maxSlabs));
+      this.lanes.push(new Lane(i, ns, this, reqBytes, respBytes, lanes > 4 ? 4096 : maxSlabs));
     }
     ns.start();
     this.nativeServer = ns;

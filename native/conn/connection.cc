@@ -42,10 +42,12 @@ void Connection::set_state(State s) {
       default: return nullptr;
     }
   };
-  if (auto* g = gauge(stat_state_)) g->fetch_sub(1, std::memory_order_relaxed);
+  // Give back to the gauge that was counted, not the one the state maps to now:
+  // kIdle's gauge depends on requests_done_, which changes in between.
+  if (stat_gauge_) stat_gauge_->fetch_sub(1, std::memory_order_relaxed);
   state_ = s;
-  stat_state_ = s;
-  if (auto* g = gauge(s)) g->fetch_add(1, std::memory_order_relaxed);
+  stat_gauge_ = gauge(s);
+  if (stat_gauge_) stat_gauge_->fetch_add(1, std::memory_order_relaxed);
 }
 
 bool Connection::idle() const {

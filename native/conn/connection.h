@@ -113,7 +113,7 @@ class Connection {
     std::deque<OutBucket> buckets;
   };
   std::vector<Parked> parked_;
-  State stat_state_ = State::kClosed;  // what the stats gauges currently count
+  std::atomic<uint64_t>* stat_gauge_ = nullptr;  // the stats gauge currently counting us
   void set_state(State s);
 };
 

@@ -20,8 +20,10 @@ constexpr uint32_t kSlotBits = 20;
 constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
 }  // namespace
 
-IoLoop::IoLoop(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane, uint32_t max_conns)
+IoLoop::IoLoop(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane, uint32_t max_conns,
+               size_t read_buf_bytes)
     : config_(config), lane_(lane), listen_fd_(listen_fd), max_conns_(max_conns) {
+  ctx_.read_buf.resize(read_buf_bytes);
   ctx_.config = &config_;
   ctx_.lane = lane;
   ctx_.stats = &stats_;
@@ -197,8 +199,6 @@ void IoLoop::accept_all() {
       }
       return;
     }
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     uint32_t ip = 0;
     uint16_t port = 0;
     if (ss.ss_family == AF_INET) {
@@ -206,33 +206,45 @@ void IoLoop::accept_all() {
       ip = ntohl(sin->sin_addr.s_addr);
       port = ntohs(sin->sin_port);
     }
-    uint32_t slot;
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-    } else if (slots_.size() <= kSlotMask) {
-      slot = static_cast<uint32_t>(slots_.size());
-      slots_.emplace_back();
-      gens_.push_back(0);
-    } else {
-      ::close(fd);
-      continue;
-    }
-    const uint32_t id = (static_cast<uint32_t>(gens_[slot] & 0xfff) << kSlotBits) | slot;
-    auto c = std::make_unique<conn::Connection>(ctx_, fd, id, ip, port);
-    c->poll_token = id;
-    if (poller_->add(fd, poll::kReadable, id) != 0) {
-      c->abort("poller add");
-      ctx_.closed.pop_back();
-      free_slots_.push_back(slot);
-      continue;
-    }
-    slots_[slot] = std::move(c);
-    ++open_;
-    stats_.connections_open.fetch_add(1, std::memory_order_relaxed);
-    stats_.connections_total.fetch_add(1, std::memory_order_relaxed);
+    add_connection(fd, ip, port);
   }
   accept_pending_ = true;  // budget used: more may wait, and edge-triggered won't repeat
+}
+
+bool IoLoop::adopt(int fd, uint32_t remote_ipv4, uint16_t remote_port) {
+  ctx_.now_ms = poll::monotonic_ms();
+  return add_connection(fd, remote_ipv4, remote_port);
+}
+
+bool IoLoop::add_connection(int fd, uint32_t ip, uint16_t port) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else if (slots_.size() <= kSlotMask) {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+    gens_.push_back(0);
+  } else {
+    ::close(fd);
+    return false;
+  }
+  const uint32_t id = (static_cast<uint32_t>(gens_[slot] & 0xfff) << kSlotBits) | slot;
+  auto c = std::make_unique<conn::Connection>(ctx_, fd, id, ip, port);
+  c->poll_token = id;
+  if (poller_->add(fd, poll::kReadable, id) != 0) {
+    c->abort("poller add");
+    ctx_.closed.pop_back();
+    free_slots_.push_back(slot);
+    return false;
+  }
+  slots_[slot] = std::move(c);
+  ++open_;
+  stats_.connections_open.fetch_add(1, std::memory_order_relaxed);
+  stats_.connections_total.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 void IoLoop::release_stale(conn::OutBucket& b, uint32_t conn_id, uint32_t seq) {

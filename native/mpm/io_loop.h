@@ -19,7 +19,9 @@ namespace brigade::mpm {
 
 class IoLoop {
  public:
-  IoLoop(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane, uint32_t max_conns);
+  // listen_fd < 0: the loop does not accept; connections arrive through adopt().
+  IoLoop(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane, uint32_t max_conns,
+         size_t read_buf_bytes = 256 * 1024);
   ~IoLoop();
   IoLoop(const IoLoop&) = delete;
   IoLoop& operator=(const IoLoop&) = delete;
@@ -34,6 +36,12 @@ class IoLoop {
   void request_abort() { abort_req_.store(true, std::memory_order_release); waker_.notify(); }
   void wake() { waker_.notify(); }
 
+  // Takes over an accepted, nonblocking socket (thread-per-connection MPMs).
+  // Owner thread only. Returns false (and closes fd) if it cannot.
+  bool adopt(int fd, uint32_t remote_ipv4, uint16_t remote_port);
+  uint64_t open_connections() const { return open_; }
+  bool drain_requested() const { return ctx_.draining; }
+
   // For drivers that do their own waiting (looper).
   int poll_fd() const { return poller_->fd(); }
   int64_t next_timeout_ms();           // -1: none pending
@@ -43,6 +51,7 @@ class IoLoop {
 
  private:
   void accept_all();
+  bool add_connection(int fd, uint32_t ip, uint16_t port);
   void pause_accept(uint64_t resume_ms);
   void resume_accept();
   void on_event(const poll::Event& ev);

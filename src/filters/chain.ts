@@ -13,6 +13,7 @@ interface Link {
 
 export class FilterChain {
   private readonly links: Link[] = [];
+  private broken = false;
 
   /**
    * filters: candidates in registration order (user filters first, then the
@@ -44,14 +45,46 @@ export class FilterChain {
     return this.links.map((l) => l.filter.name);
   }
 
-  /** Hands a brigade to the first filter. */
+  /** true once a filter threw or rejected: the chain passes nothing more. */
+  get failed(): boolean {
+    return this.broken;
+  }
+
+  /**
+   * Hands a brigade to the first filter. Once a filter failed, the response
+   * has been ended (closed) on the failure path: later brigades of the same
+   * response are dropped, so nothing (no second EOR, no stray bytes) follows
+   * the end the writer already got.
+   */
   pass(brigade: Brigade): void | Promise<void> {
-    return this.passFrom(0, brigade);
+    if (this.broken) {
+      brigade.buckets.length = 0;
+      return;
+    }
+    let r: void | Promise<void>;
+    try {
+      r = this.passFrom(0, brigade);
+    } catch (err) {
+      this.broken = true;
+      throw err;
+    }
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+      (r as Promise<void>).then(undefined, () => {
+        this.broken = true;
+      });
+    }
+    return r;
   }
 
   private passFrom(index: number, brigade: Brigade): void | Promise<void> {
     const link = this.links[index];
     if (!link) return; // past the sink: nothing consumes it
-    return link.filter.filter(link.ctx, brigade);
+    const r = link.filter.filter(link.ctx, brigade);
+    // An async filter still holds this brigade while it awaits, and other
+    // responses may meanwhile retire and reuse the slab its HEAP buckets view.
+    // Copy what it holds now, before anything else runs (the sink empties the
+    // brigade, so whatever already went out costs nothing here).
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') brigade.setaside();
+    return r;
   }
 }

@@ -1,0 +1,32 @@
+#include "mpm/conn_thread.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+namespace brigade::mpm {
+
+int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
+  struct pollfd p {};
+  p.fd = listen_fd;
+  p.events = POLLIN;
+  if (::poll(&p, 1, wait_ms) <= 0) return -1;
+  sockaddr_storage ss{};
+  socklen_t sl = sizeof ss;
+  int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) return -2;
+    return -1;  // EAGAIN (another thread won), ECONNABORTED, EINTR
+  }
+  *ip = 0;
+  *port = 0;
+  if (ss.ss_family == AF_INET) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
+    *ip = ntohl(sin->sin_addr.s_addr);
+    *port = ntohs(sin->sin_port);
+  }
+  return fd;
+}
+
+}  // namespace brigade::mpm

@@ -1,0 +1,61 @@
+// ConnThread: a native thread that serves one connection at a time for the
+// connection's whole life (thread-per-connection MPMs: worker, leader). It
+// reuses the IoLoop — same parser, connection machine, writer and bridge —
+// with a poller that holds only its own connection, so waiting for the client
+// (keep-alive included) holds the thread, as in httpd's worker MPM.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "mpm/io_loop.h"
+
+namespace brigade::mpm {
+
+class ConnThread {
+ public:
+  ConnThread(const conn::ServerConfig& config, bridge::Lane* lane)
+      : loop_(config, -1, lane, 1, 64 * 1024) {}
+  bool init() { return loop_.init(); }
+  // Serves fd until the connection closes (called on this object's thread).
+  void serve(int fd, uint32_t ip, uint16_t port) {
+    if (!loop_.adopt(fd, ip, port)) return;
+    while (loop_.open_connections() > 0 && !stop_.load(std::memory_order_acquire)) loop_.turn(-1);
+    loop_.turn(0);  // publish the last events (EOR done, aborts)
+  }
+  // One non-blocking turn: lets an idle thread act on drain/abort requests.
+  void idle_turn() { loop_.turn(0); }
+  void request_drain() { loop_.request_drain(); }
+  void request_abort() { loop_.request_abort(); }
+  void request_stop() {
+    stop_.store(true, std::memory_order_release);
+    loop_.wake();
+  }
+  bool stopping() const { return stop_.load(std::memory_order_acquire); }
+  void wake() { loop_.wake(); }
+  void shutdown() { loop_.shutdown(); }
+  const conn::IoStats& stats() const { return loop_.stats(); }
+
+  std::thread thread;
+  // Hand-over / sleep state, guarded by mu.
+  std::mutex mu;
+  std::condition_variable cv;
+  int handed_fd = -1;
+  uint32_t handed_ip = 0;
+  uint16_t handed_port = 0;
+  bool promoted = false;       // leader MPM: woken as the new leader
+  bool drain_pending = false;  // run an idle turn so the drain is reported
+
+ private:
+  IoLoop loop_;
+  std::atomic<bool> stop_{false};
+};
+
+// Accepts one connection from a nonblocking listening socket, waiting up to
+// wait_ms for one. Returns the fd, -1 on timeout/EAGAIN, -2 after EMFILE-like
+// errors (the caller backs off).
+int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port);
+
+}  // namespace brigade::mpm

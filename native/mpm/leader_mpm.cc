@@ -1,0 +1,155 @@
+#include "mpm/leader_mpm.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+namespace brigade::mpm {
+
+bool FollowerStack::push_or_lead(uint32_t self) {
+  uint32_t w = word_.load(std::memory_order_acquire);
+  for (;;) {
+    if (w & kNoLeader) {
+      // Leadership is pending: take it instead of sleeping.
+      if (word_.compare_exchange_weak(w, w & ~kNoLeader, std::memory_order_acq_rel, std::memory_order_acquire))
+        return true;
+      continue;
+    }
+    next_[self] = w & 0xffff;
+    if (word_.compare_exchange_weak(w, self, std::memory_order_acq_rel, std::memory_order_acquire)) return false;
+  }
+}
+
+uint32_t FollowerStack::pop_or_release() {
+  uint32_t w = word_.load(std::memory_order_acquire);
+  for (;;) {
+    const uint32_t top = w & 0xffff;
+    if (top == kEmpty) {
+      if (word_.compare_exchange_weak(w, kEmpty | kNoLeader, std::memory_order_acq_rel, std::memory_order_acquire))
+        return kEmpty;
+      continue;
+    }
+    // next_[top] is stable: top sleeps on the stack and only the leader (us) pops.
+    if (word_.compare_exchange_weak(w, next_[top], std::memory_order_acq_rel, std::memory_order_acquire)) return top;
+  }
+}
+
+LeaderMpm::LeaderMpm(const conn::ServerConfig& config, int listen_fd, std::vector<bridge::Lane*> lanes)
+    : config_(config), listen_fd_(listen_fd) {
+  for (bridge::Lane* lane : lanes) threads_.push_back(std::make_unique<ConnThread>(config_, lane));
+  stack_ = std::make_unique<FollowerStack>(static_cast<uint32_t>(threads_.size()));
+}
+
+LeaderMpm::~LeaderMpm() { stop(); }
+
+bool LeaderMpm::start() {
+  for (auto& t : threads_)
+    if (!t->init()) return false;
+  for (uint32_t i = 0; i < threads_.size(); ++i) threads_[i]->thread = std::thread([this, i] { thread_main(i); });
+  started_ = true;
+  return true;
+}
+
+bool LeaderMpm::wait_for_leadership(ConnThread& t) {
+  std::unique_lock<std::mutex> lk(t.mu);
+  for (;;) {
+    t.cv.wait(lk, [&t] { return t.promoted || t.stopping() || t.drain_pending; });
+    if (t.stopping()) return false;
+    if (t.promoted) {
+      t.promoted = false;
+      return true;
+    }
+    t.drain_pending = false;
+    lk.unlock();
+    t.idle_turn();  // report "drained" for this lane while asleep
+    lk.lock();
+  }
+}
+
+void LeaderMpm::promote_next() {
+  const uint32_t f = stack_->pop_or_release();
+  if (f == FollowerStack::kEmpty) return;  // pending: the next thread to finish leads
+  ConnThread& t = *threads_[f];
+  {
+    std::lock_guard<std::mutex> lk(t.mu);
+    t.promoted = true;
+  }
+  t.cv.notify_one();
+}
+
+void LeaderMpm::thread_main(uint32_t index) {
+  ConnThread& t = *threads_[index];
+  for (;;) {
+    if (!stack_->push_or_lead(index) && !wait_for_leadership(t)) break;
+    // Leader: wait for a connection (checking for stop/drain now and then).
+    int fd = -1;
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
+      fd = accept_one(listen_fd_, 100, &ip, &port);
+      if (fd == -2) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        fd = -1;
+      }
+    }
+    if (fd < 0) {
+      // Stopping or draining: no more accepting. Stay leader (nobody else accepts),
+      // act on drain requests until stopped.
+      std::unique_lock<std::mutex> lk(t.mu);
+      for (;;) {
+        t.cv.wait_for(lk, std::chrono::milliseconds(100), [&t] { return t.stopping() || t.drain_pending; });
+        if (t.stopping()) break;
+        if (t.drain_pending) {
+          t.drain_pending = false;
+          lk.unlock();
+          t.idle_turn();
+          lk.lock();
+        }
+      }
+      break;
+    }
+    promote_next();  // hand leadership over before doing the work
+    t.serve(fd, ip, port);
+    if (t.stopping()) break;
+  }
+  t.shutdown();
+}
+
+void LeaderMpm::begin_drain() {
+  draining_.store(true, std::memory_order_release);
+  for (auto& t : threads_) {
+    t->request_drain();
+    {
+      std::lock_guard<std::mutex> lk(t->mu);
+      t->drain_pending = true;
+    }
+    t->cv.notify_one();
+  }
+}
+
+void LeaderMpm::abort_all() {
+  for (auto& t : threads_) t->request_abort();
+}
+
+void LeaderMpm::wake(uint32_t lane) {
+  if (lane < threads_.size()) threads_[lane]->wake();
+}
+
+void LeaderMpm::stop() {
+  if (!started_) return;
+  started_ = false;
+  stop_.store(true, std::memory_order_release);
+  for (auto& t : threads_) {
+    t->request_abort();
+    t->request_stop();
+    {
+      std::lock_guard<std::mutex> lk(t->mu);
+    }
+    t->cv.notify_one();
+  }
+  for (auto& t : threads_)
+    if (t->thread.joinable()) t->thread.join();
+}
+
+}  // namespace brigade::mpm

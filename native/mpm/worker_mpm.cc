@@ -1,0 +1,145 @@
+#include "mpm/worker_mpm.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+namespace brigade::mpm {
+
+WorkerMpm::WorkerMpm(const conn::ServerConfig& config, int listen_fd, std::vector<bridge::Lane*> lanes)
+    : config_(config), listen_fd_(listen_fd) {
+  for (bridge::Lane* lane : lanes) threads_.push_back(std::make_unique<ConnThread>(config_, lane));
+}
+
+WorkerMpm::~WorkerMpm() { stop(); }
+
+bool WorkerMpm::start() {
+  for (auto& t : threads_)
+    if (!t->init()) return false;
+  for (uint32_t i = 0; i < threads_.size(); ++i) {
+    threads_[i]->thread = std::thread([this, i] { worker_main(i); });
+  }
+  listener_ = std::thread([this] { listener_main(); });
+  started_ = true;
+  return true;
+}
+
+void WorkerMpm::listener_main() {
+  while (!stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
+    // Reserve an idle worker first.
+    uint32_t w;
+    {
+      std::unique_lock<std::mutex> lk(idle_mu_);
+      idle_cv_.wait(lk, [this] { return !idle_.empty() || stop_.load() || draining_.load(); });
+      if (stop_.load() || draining_.load()) return;
+      w = idle_.back();
+      idle_.pop_back();
+    }
+    // Then wait for a connection for it.
+    int fd = -1;
+    uint32_t ip = 0;
+    uint16_t port = 0;
+    while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
+      fd = accept_one(listen_fd_, 100, &ip, &port);
+      if (fd == -2) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // out of fds: back off
+        fd = -1;
+      }
+    }
+    ConnThread& t = *threads_[w];
+    {
+      std::lock_guard<std::mutex> lk(t.mu);
+      t.handed_fd = fd;  // -1 when stopping: the worker just goes idle again
+      t.handed_ip = ip;
+      t.handed_port = port;
+    }
+    t.cv.notify_one();
+    if (fd < 0) return;
+  }
+}
+
+void WorkerMpm::worker_main(uint32_t index) {
+  ConnThread& t = *threads_[index];
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> lk(idle_mu_);
+      idle_.push_back(index);
+    }
+    idle_cv_.notify_one();
+    int fd;
+    uint32_t ip;
+    uint16_t port;
+    {
+      std::unique_lock<std::mutex> lk(t.mu);
+      for (;;) {
+        t.cv.wait(lk, [&t] { return t.handed_fd >= 0 || t.stopping() || t.drain_pending; });
+        if (t.stopping()) {
+          lk.unlock();
+          t.shutdown();
+          return;
+        }
+        if (t.handed_fd >= 0) break;
+        t.drain_pending = false;
+        lk.unlock();
+        t.idle_turn();  // reports "drained" for this lane (it has no connection)
+        lk.lock();
+      }
+      fd = t.handed_fd;
+      ip = t.handed_ip;
+      port = t.handed_port;
+      t.handed_fd = -1;
+    }
+    t.serve(fd, ip, port);
+    if (t.stopping()) {
+      t.shutdown();
+      return;
+    }
+  }
+}
+
+void WorkerMpm::begin_drain() {
+  draining_.store(true, std::memory_order_release);
+  idle_cv_.notify_all();
+  for (auto& t : threads_) {
+    t->request_drain();
+    {
+      std::lock_guard<std::mutex> lk(t->mu);
+      t->drain_pending = true;
+    }
+    t->cv.notify_one();
+  }
+}
+
+void WorkerMpm::abort_all() {
+  for (auto& t : threads_) t->request_abort();
+}
+
+void WorkerMpm::wake(uint32_t lane) {
+  if (lane < threads_.size()) threads_[lane]->wake();
+}
+
+void WorkerMpm::stop() {
+  if (!started_) return;
+  started_ = false;
+  stop_.store(true, std::memory_order_release);
+  idle_cv_.notify_all();
+  if (listener_.joinable()) listener_.join();
+  for (auto& t : threads_) {
+    t->request_abort();
+    t->request_stop();
+    {
+      std::lock_guard<std::mutex> lk(t->mu);
+    }
+    t->cv.notify_one();
+  }
+  for (auto& t : threads_)
+    if (t->thread.joinable()) t->thread.join();
+  // A connection handed over but never served is closed here.
+  for (auto& t : threads_)
+    if (t->handed_fd >= 0) {
+      ::close(t->handed_fd);
+      t->handed_fd = -1;
+    }
+}
+
+}  // namespace brigade::mpm
