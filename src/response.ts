@@ -380,20 +380,44 @@ export class BrigadeResponse implements Response {
     return b;
   }
 
+  /** Slabs holding this brigade's staged bytes: pinned until the chain is done with it. */
+  private pinStaged(b: Brigade): number[] {
+    const ids: number[] = [];
+    for (const bk of b.buckets) {
+      if (!(bk instanceof HeapBucket)) continue;
+      const id = this.lane.slabOf(bk.bytes);
+      if (id !== undefined && !ids.includes(id)) {
+        ids.push(id);
+        this.lane.pin(id);
+      }
+    }
+    return ids;
+  }
+
   /** Passes a brigade down the chain, in order, also when filters are async. */
   private sendBrigade(b: Brigade): void {
     const chain = this.chain!;
+    const pinned = this.pinStaged(b);
+    const unpin = (): void => {
+      for (const id of pinned) this.lane.unpin(id);
+    };
     const run = (): void | Promise<void> => chain.pass(b);
     if (this.chainTail) {
-      this.chainTail = this.chainTail.then(run).catch((err: unknown) => this.chainFailed(err));
+      this.chainTail = this.chainTail
+        .then(run)
+        .catch((err: unknown) => this.chainFailed(err))
+        .finally(unpin);
       return;
     }
     try {
       const r = run();
       if (r && typeof (r as Promise<void>).then === 'function') {
-        this.chainTail = (r as Promise<void>).catch((err: unknown) => this.chainFailed(err));
+        this.chainTail = (r as Promise<void>).catch((err: unknown) => this.chainFailed(err)).finally(unpin);
+      } else {
+        unpin();
       }
     } catch (err) {
+      unpin();
       this.chainFailed(err);
     }
   }

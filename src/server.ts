@@ -15,6 +15,8 @@ import { Router } from './router.js';
 import type { Filter, FilterRegistration, FilterScope } from './filters/filter.js';
 import { createStaticHandler, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
+import { createFetchHandler } from './fetch/handler.js';
+import type { FetchHandler, FetchServerOptions } from './fetch/types.js';
 
 export interface ServerStats extends NativeStats {
   /** Request pools waiting for their EOR. */
@@ -51,9 +53,12 @@ export class Server implements LaneSink, ResponseHost {
   private onDrained: (() => void) | null = null;
   private _closing = false;
   private _address: ServerAddress | null = null;
+  // options.fetch: answers what no route matched (docs/fetch.md).
+  private readonly fallback: Handler | null;
 
-  constructor(options: ServerOptions = {}) {
+  constructor(options: ServerOptions & FetchServerOptions = {}) {
     this.opts = resolveOptions(options);
+    this.fallback = options.fetch ? createFetchHandler(options.fetch, this) : null;
   }
 
   get closing(): boolean {
@@ -96,6 +101,10 @@ export class Server implements LaneSink, ResponseHost {
   }
   all(pattern: string, handler: Handler): this {
     return this.route('*', pattern, handler);
+  }
+  /** A fetch-style handler (WHATWG Request in, Response out) for every method at pattern. */
+  fetch(pattern: string, handler: FetchHandler): this {
+    return this.route('*', pattern, createFetchHandler(handler, this));
   }
 
   /** Serves files under dir at prefix (index.html, MIME types, HEAD, 404, no escaping dir). */
@@ -290,6 +299,7 @@ export class Server implements LaneSink, ResponseHost {
       req.params = m.params;
       return m.handler;
     }
+    if (this.fallback) return this.fallback;
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     if (m.allow.length > 0) {
       res.status(405).setHeader('Allow', m.allow.join(', ')).end('Method Not Allowed\n');
@@ -369,6 +379,6 @@ function status500(err: unknown): boolean {
   return !(e && (typeof e.status === 'number' || e.code === 'ENOENT' || e.code === 'ENOTDIR'));
 }
 
-export function createServer(options?: ServerOptions): Server {
+export function createServer(options?: ServerOptions & FetchServerOptions): Server {
   return new Server(options);
 }

@@ -26,7 +26,7 @@ const test = suite('files and leaks');
 // Cleanup bookkeeping by request tag.
 const cleanups = new Map<string, number>();
 const cleanupSawAborted = new Map<string, boolean>();
-const memBody = randomBytes(8 * MIB);
+const memBody = randomBytes(32 * MIB); // more than loopback socket buffers hold
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -128,7 +128,7 @@ function fetchWithNode(p: string, method = 'GET', keep = false): Promise<Fetched
 }
 
 test('sendFile of a 100 MiB file: sha256 and Content-Length match', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const r = await fetchWithNode('/big');
   assert.is(r.status, 200);
   assert.is(r.headers['content-length'], String(BIG));
@@ -181,7 +181,7 @@ test('sendFile with offset and length', async () => {
 });
 
 test('sendFile with a range outside the file: 500, nothing leaks', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   for (const p of ['/small?offset=21', '/small?offset=5&length=16', '/small?offset=-1']) {
     const r = await fetchWithNode(p);
     assert.is(r.status, 500, p);
@@ -202,7 +202,7 @@ test('sendFile: contentType option, and several files on one keep-alive connecti
 });
 
 test('HEAD on sendFile: headers and Content-Length, no body', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const c = await RawClient.open(srv.port);
   await c.write('HEAD /big HTTP/1.1\r\nHost: t\r\n\r\n' + get('/small?length=5'));
   const [h, g] = await c.responses(2, { noBody: [true, false] });
@@ -215,7 +215,7 @@ test('HEAD on sendFile: headers and Content-Length, no body', async () => {
 });
 
 test('sendFile of a missing file: 404; of a directory: an error status', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const r = await fetchWithNode('/missing', 'GET', true);
   assert.is(r.status, 404);
   assert.is(r.body!.toString(), 'Not Found\n');
@@ -246,7 +246,7 @@ async function resetAfter(p: string, after: number): Promise<void> {
 }
 
 test('a client resetting mid-way through a 100 MiB file leaves nothing behind', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const before = srv.server.stats();
   await resetAfter('/big', 2 * MIB);
   await settled(srv.server, b);
@@ -260,14 +260,14 @@ test('a client resetting mid-way through a 100 MiB file leaves nothing behind', 
 });
 
 test('a client resetting right after its request (before any byte) leaves nothing behind', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   await resetAfter('/big', 0);
   await resetAfter('/mib-mem', 0);
   await settled(srv.server, b);
 });
 
 test('50 clients resetting at random points of 1 MiB responses leave nothing behind', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const jobs: Promise<void>[] = [];
   for (let i = 0; i < 50; i++) {
     const p = i % 2 === 0 ? '/mib-file' : '/mib-mem';
@@ -288,7 +288,7 @@ test('50 clients resetting at random points of 1 MiB responses leave nothing beh
 
 test('pool cleanup runs once, after the response bytes were written', async () => {
   const c = await RawClient.open(srv.port);
-  c.socket.pause(); // the 8 MiB body cannot be fully written while we do not read
+  c.socket.pause(); // the 32 MiB body cannot be fully written while we do not read
   await c.write(get(`/pool/slow/${memBody.length}`));
   await waitUntil(() => cleanups.has('slow'), 2000);
   await sleep(200);
@@ -310,7 +310,7 @@ test('pool cleanup runs once, after the response bytes were written', async () =
 });
 
 test('pool cleanup runs exactly once when the client aborts mid-response', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const c = await RawClient.open(srv.port);
   c.socket.pause();
   await c.write(get(`/pool/abort/${memBody.length}`));
@@ -325,7 +325,7 @@ test('pool cleanup runs exactly once when the client aborts mid-response', async
 });
 
 test('pool cleanup runs once when a file response is aborted', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const c = await RawClient.open(srv.port);
   c.socket.pause();
   await c.write(get('/pool-file/file-abort'));
@@ -340,7 +340,7 @@ test('pool cleanup runs once when a file response is aborted', async () => {
 });
 
 test('pool cleanup runs once when the client leaves before an async handler answers', async () => {
-  const b = baseline(srv.server);
+  const b = await baseline(srv.server);
   const c = await RawClient.open(srv.port);
   await c.write(get('/pool-late/gone'));
   await waitUntil(() => cleanups.has('gone'), 2000);

@@ -190,7 +190,7 @@ test('a client that never reads a large response is dropped after the send timeo
 });
 
 test('lingering close ends even if the client never closes its side', async () => {
-  const c = await RawClient.open(srv.port);
+  const c = await RawClient.open(srv.port, { halfOpen: true });
   await c.write('BAD\r\n\r\n');
   const rs = parseAll(await c.readToEnd(3000));
   assert.equal(rs.map((r) => r.status), [400]);

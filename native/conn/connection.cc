@@ -263,15 +263,24 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
   const bool has_body = h.chunked || (h.has_content_length && h.content_length > 0);
   uint32_t inline_len = 0;
   bool body_follows = false;
+  const uint32_t table = h.header_count * 16;
+  const uint32_t head_msg = static_cast<uint32_t>(sizeof(RequestMsg)) + table + h.head_len;
+  // A message larger than the ring's largest would wait for space forever.
+  const uint32_t max_msg = ctx_.lane->requests().max_message();
+  if (head_msg > max_msg) {
+    error_and_close(431);
+    *used = avail;
+    return true;
+  }
   if (has_body) {
-    if (!h.chunked && h.content_length <= cfg.inline_body_max && avail - h.head_len >= h.content_length) {
+    if (!h.chunked && h.content_length <= cfg.inline_body_max && avail - h.head_len >= h.content_length &&
+        h.content_length <= max_msg - head_msg) {
       inline_len = static_cast<uint32_t>(h.content_length);
     } else {
       body_follows = true;
     }
   }
-  const uint32_t table = h.header_count * 16;
-  const uint32_t msg_len = static_cast<uint32_t>(sizeof(RequestMsg)) + table + h.head_len + inline_len;
+  const uint32_t msg_len = head_msg + inline_len;
   uint8_t* p = reserve_or_block(ctx_, this, msg_len);
   if (!p) return false;
 
@@ -342,7 +351,9 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
 
 bool Connection::forward_body(const char* buf, size_t len, size_t* used) {
   *used = 0;
-  const size_t take = std::min<size_t>(len, 64 * 1024);
+  // At most 64 KiB per message, and never more than the ring's largest message.
+  const size_t take = std::min<size_t>(
+      len, std::min<size_t>(64 * 1024, ctx_.lane->requests().max_message() - sizeof(bridge::BodyMsg)));
   uint8_t* p = reserve_or_block(ctx_, this, static_cast<uint32_t>(sizeof(bridge::BodyMsg) + take));
   if (!p) return false;
   http::BodySpan spans[32];

@@ -174,11 +174,16 @@ void client_flush(Client& c) {
   }
 }
 
+uint64_t g_client_bytes = 0;
+
 void client_read(Client& c) {
   char buf[65536];
   while (c.fd >= 0) {
     ssize_t r = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
-    if (r > 0) continue;
+    if (r > 0) {
+      g_client_bytes += static_cast<uint64_t>(r);
+      continue;
+    }
     if (r < 0 && errno == EINTR) continue;
     return;
   }
@@ -350,6 +355,15 @@ class Harness {
     REQUIRE(st.connections_open.load() == 0, "a connection outlived its peer and every timeout: " +
                                                  std::to_string(st.connections_open.load()) + " open");
     REQUIRE(st.reading.load() == 0 && st.keepalive.load() == 0 && st.lingering.load() == 0, "state gauges");
+    if (std::getenv("BRIGADE_FUZZ_VERBOSE"))
+      std::fprintf(stderr,
+                   "conns=%llu requests=%llu responses=%llu errors=%llu timeouts=%llu aborted=%llu stale=%llu "
+                   "body_bytes=%llu client_bytes=%llu pools=%zu\n",
+                   (unsigned long long)st.connections_total.load(), (unsigned long long)st.requests_total.load(),
+                   (unsigned long long)st.responses_total.load(), (unsigned long long)st.errors_total.load(),
+                   (unsigned long long)st.timeouts_total.load(), (unsigned long long)st.aborted_total.load(),
+                   (unsigned long long)st.stale_responses.load(), (unsigned long long)body_bytes_,
+                   (unsigned long long)g_client_bytes, pools_.size());
     loop_->shutdown();
     js_drain();
     turn();  // responses still in the ring meet closed connections
@@ -440,6 +454,7 @@ class Harness {
         REQUIRE(it != reqs_.end(), "BODY for an unknown request");
         Req& r = it->second;
         REQUIRE(r.body_follows && !r.body_done && !r.body_error && !r.aborted, "BODY out of place");
+        body_bytes_ += m->data_len;
         if (m->flags & bridge::kBodyLast) r.body_done = true;
         else REQUIRE(m->data_len > 0, "empty non-final BODY");
         break;
@@ -529,7 +544,9 @@ class Harness {
   // Bytes into the current slab; returns false when out of slab memory.
   bool slab_bytes(size_t n, Desc* d) {
     if (cur_ == nullptr || cur_->capacity - cur_off_ < n) {
-      retire_current();
+      // As lane.ts: the RETIRE waits until the descriptors into the old slab are queued.
+      if (cur_) retire_pending_.push_back(cur_->id);
+      cur_ = nullptr;
       buckets::Slab* s = slabs_->allocate(std::max<size_t>(n, 16384));
       if (!s) return false;
       s->refs = 1;  // the producer reference, as NativeServer::AllocSlab
@@ -543,18 +560,26 @@ class Harness {
     return true;
   }
 
+  // Sends the RETIREs that wait (their slabs' descriptors are all queued by now).
+  void send_retires() {
+    for (uint32_t id : retire_pending_) {
+      std::vector<uint8_t> msg(sizeof(bridge::RetireMsg));
+      auto* m = reinterpret_cast<bridge::RetireMsg*>(msg.data());
+      m->len = sizeof(bridge::RetireMsg);
+      m->type = bridge::kMsgRetireSlab;
+      m->flags = 0;
+      m->aux = 0;
+      m->slab_id = id;
+      m->reserved = 0;
+      send_resp(std::move(msg));
+    }
+    retire_pending_.clear();
+  }
+
   void retire_current() {
-    if (!cur_) return;
-    std::vector<uint8_t> msg(sizeof(bridge::RetireMsg));
-    auto* m = reinterpret_cast<bridge::RetireMsg*>(msg.data());
-    m->len = sizeof(bridge::RetireMsg);
-    m->type = bridge::kMsgRetireSlab;
-    m->flags = 0;
-    m->aux = 0;
-    m->slab_id = cur_->id;
-    m->reserved = 0;
-    send_resp(std::move(msg));
+    if (cur_) retire_pending_.push_back(cur_->id);
     cur_ = nullptr;
+    send_retires();
   }
 
   void send_resp(std::vector<uint8_t> msg) {
@@ -582,12 +607,15 @@ class Harness {
     std::vector<Desc> ds;
     Desc d{};
     if (!r.resp_started) {
-      if (!slab_bytes(40 + size % 16, &d)) return;
+      if (!slab_bytes(40 + size % 16, &d)) return send_retires();
       ds.push_back(d);
     }
     const size_t body = (flags & 128) ? size_t{size} * 512 : size;
     if (body > 0) {
-      if (!slab_bytes(body, &d)) return;
+      if (!slab_bytes(body, &d)) {
+        // Out of slab memory: nothing is sent; the head bytes written are just unused.
+        return send_retires();
+      }
       ds.push_back(d);
     }
     if (flags & 32) {
@@ -631,6 +659,7 @@ class Harness {
       bd[i].y = ds[i].y;
     }
     send_resp(std::move(msg));
+    send_retires();
   }
 
   void prune_open() {
@@ -674,8 +703,10 @@ class Harness {
   std::set<uint32_t> aborted_conns_;
   std::map<uint32_t, int> pools_;  // pool id -> EOR_DONE count
   uint32_t next_pool_ = 0;
+  uint64_t body_bytes_ = 0;
   buckets::Slab* cur_ = nullptr;
   uint32_t cur_off_ = 0;
+  std::vector<uint32_t> retire_pending_;
 };
 
 void Bell::ring() { h_->on_doorbell(); }
@@ -686,6 +717,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   setup_once();
   if (size < 2) return 0;
   const int fds_before = count_fds();
+  g_client_bytes = 0;
   {
     Reader in{data + 2, size - 2};
     Harness h(data[0], data[1]);

@@ -43,6 +43,10 @@ export class Lane {
   // Slab memory that may still be referenced without a copy: the current slab
   // and those whose RETIRE has not been sent yet.
   private readonly liveSlabs = new Map<ArrayBufferLike, number>();
+  // Slabs with staged bytes that a filter chain has not finished with: their
+  // retirement waits (the memory must not be reused under a filter's feet).
+  private readonly pins = new Map<number, number>();
+  private readonly retireDeferred = new Set<number>();
 
   // Bucket descriptors of the response being assembled.
   private nb = 0;
@@ -301,11 +305,42 @@ export class Lane {
     // Retire slabs only after every descriptor that points into them was queued.
     while (this.retirePending.length > 0) {
       const id = this.retirePending.pop()!;
-      const b = this.slabCache[id];
-      if (b) this.liveSlabs.delete(b.buffer);
-      this.queueRetire(id);
+      if ((this.pins.get(id) ?? 0) > 0) {
+        this.retireDeferred.add(id);
+        continue;
+      }
+      this.retireNow(id);
     }
     this.publish();
+  }
+
+  private retireNow(id: number): void {
+    const b = this.slabCache[id];
+    if (b) this.liveSlabs.delete(b.buffer);
+    this.queueRetire(id);
+  }
+
+  /** Keeps slab `id` from being retired until unpin(id). */
+  pin(id: number): void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+  }
+
+  unpin(id: number): void {
+    const n = (this.pins.get(id) ?? 0) - 1;
+    if (n > 0) {
+      this.pins.set(id, n);
+      return;
+    }
+    this.pins.delete(id);
+    if (this.retireDeferred.delete(id)) {
+      this.retireNow(id);
+      this.publish();
+    }
+  }
+
+  /** Id of the slab that holds view v (undefined when v is not slab memory). */
+  slabOf(v: Uint8Array): number | undefined {
+    return this.liveSlabs.get(v.buffer);
   }
 
   private queueRetire(id: number): void {
@@ -376,6 +411,9 @@ export class Lane {
   /** Retires the current slab (server shutdown). */
   retireCurrent(): void {
     while (this.retirePending.length > 0) this.queueRetire(this.retirePending.pop()!);
+    for (const id of this.retireDeferred) this.queueRetire(id);
+    this.retireDeferred.clear();
+    this.pins.clear();
     this.liveSlabs.clear();
     if (this.slabId !== 0) {
       this.queueRetire(this.slabId);

@@ -25,6 +25,8 @@ export abstract class Bucket {
 export class HeapBucket extends Bucket {
   readonly kind = 'heap';
   bytes: Uint8Array;
+  // Set by setaside(): bytes that lie in this buffer are a private copy.
+  private ownBuffer: ArrayBufferLike | null = null;
   constructor(bytes: Uint8Array) {
     super();
     this.bytes = bytes;
@@ -38,6 +40,7 @@ export class HeapBucket extends Bucket {
   override split(offset: number): Bucket {
     checkOffset(offset, this.bytes.length);
     const tail = new HeapBucket(this.bytes.subarray(offset));
+    tail.ownBuffer = this.ownBuffer;
     this.bytes = this.bytes.subarray(0, offset);
     return tail;
   }
@@ -48,9 +51,15 @@ export class HeapBucket extends Bucket {
   text(encoding: BufferEncoding = 'utf8'): string {
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length).toString(encoding);
   }
-  /** Copies the bytes into memory the bucket owns, so it may be kept across calls. */
+  /**
+   * Copies the bytes into memory the bucket owns, so it may be kept across
+   * calls. Once set aside (split halves included), doing it again copies
+   * nothing, unless `bytes` was since pointed at other memory.
+   */
   setaside(): void {
+    if (this.ownBuffer !== null && this.bytes.buffer === this.ownBuffer) return;
     this.bytes = Uint8Array.prototype.slice.call(this.bytes);
+    this.ownBuffer = this.bytes.buffer;
   }
 }
 

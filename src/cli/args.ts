@@ -16,6 +16,10 @@ export interface ServeConfig {
   port: number;
   /** Unset: the server picks its default. */
   ioThreads?: number;
+  /** Unset: the server's default MPM. */
+  mpm?: 'event' | 'looper' | 'worker' | 'leader';
+  /** Threads of the worker/leader MPMs. */
+  threads?: number;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'version' } | ServeConfig;
@@ -30,7 +34,9 @@ export const USAGE = `Usage:
 Options for serve:
   -p, --port <n>        TCP port, 0-65535; 0 picks a free one (default ${DEFAULT_PORT})
   -H, --host <addr>     address to listen on (default ${DEFAULT_HOST})
-      --io-threads <n>  native I/O threads, 1-${MAX_IO_THREADS} (default: chosen by the server)
+      --io-threads <n>  native I/O threads of the event MPM, 1-${MAX_IO_THREADS} (default 1)
+      --mpm <name>      looper (default), event, worker or leader
+      --threads <n>     threads of the worker/leader MPMs, 1-1024 (default 32)
 `;
 
 // Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
@@ -65,6 +71,8 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
         port: { type: 'string', short: 'p' },
         host: { type: 'string', short: 'H' },
         'io-threads': { type: 'string' },
+        mpm: { type: 'string' },
+        threads: { type: 'string' },
       },
     });
   } catch (err) {
@@ -77,7 +85,13 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
 
   const [command, ...rest] = positionals;
   if (command === undefined) {
-    if (values.port !== undefined || values.host !== undefined || values['io-threads'] !== undefined) {
+    if (
+      values.port !== undefined ||
+      values.host !== undefined ||
+      values['io-threads'] !== undefined ||
+      values.mpm !== undefined ||
+      values.threads !== undefined
+    ) {
       return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
     }
     return { ok: true, command: { kind: 'help' } };
@@ -108,6 +122,18 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
     const n = parseInteger(values['io-threads'], '--io-threads', 1, MAX_IO_THREADS);
     if (typeof n === 'string') return { ok: false, error: n };
     config.ioThreads = n;
+  }
+  if (values.mpm !== undefined) {
+    const m = values.mpm;
+    if (m !== 'event' && m !== 'looper' && m !== 'worker' && m !== 'leader') {
+      return { ok: false, error: `--mpm must be one of looper, event, worker, leader, got ${JSON.stringify(m)}` };
+    }
+    config.mpm = m;
+  }
+  if (values.threads !== undefined) {
+    const n = parseInteger(values.threads, '--threads', 1, 1024);
+    if (typeof n === 'string') return { ok: false, error: n };
+    config.threads = n;
   }
   return { ok: true, command: config };
 }

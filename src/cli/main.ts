@@ -40,11 +40,13 @@ async function serve(config: ServeConfig): Promise<void> {
   } catch (err) {
     fail(`cannot load the server (native addon missing or broken?): ${err instanceof Error ? err.message : String(err)}`);
   }
-  const server = createServer(
-    config.ioThreads === undefined
-      ? { host: config.host, port: config.port }
-      : { host: config.host, port: config.port, ioThreads: config.ioThreads },
-  );
+  const server = createServer({
+    host: config.host,
+    port: config.port,
+    ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
+    ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
+    ...(config.threads === undefined ? {} : { threads: config.threads }),
+  });
   server.static('/', dir);
 
   let stopping = false;

@@ -14,7 +14,7 @@
 // Node 20's undici keeps a Request's state under symbol keys and checks
 // brands with instanceof, so those keys are forwarded as well: `new
 // Request(request)` and `fetch(request)` (a proxy) work with a FetchRequest.
-import { isDisturbed as streamIsDisturbed } from 'node:stream';
+import { Readable } from 'node:stream';
 import { clientAborted, onClientAbort } from './abort.js';
 import type { FetchHost } from './types.js';
 import type { Request as BrigadeRequestApi } from '../types.js';
@@ -126,8 +126,8 @@ export class FetchRequest {
 
   get bodyUsed(): boolean {
     if (this.#native) return this.#native.bodyUsed;
-    if (this.#stream) return streamIsDisturbed(this.#stream as unknown as NodeJS.ReadableStream);
-    return this.#used && this.#stream !== null;
+    if (this.#stream) return streamIsDisturbed(this.#stream);
+    return this.#used && this.#stream !== null && this.#hasBody;
   }
 
   /** Whole body via brigade (no stream), or via the stream/native Request once those exist. */
@@ -278,5 +278,9 @@ function bodyStream(req: BrigadeRequestApi): ReadableStream<Uint8Array> {
 // A stream that has been read from or cancelled (node:stream understands web
 // streams), or is locked to a reader.
 function isDisturbed(s: ReadableStream): boolean {
-  return s.locked || streamIsDisturbed(s as unknown as NodeJS.ReadableStream);
+  return s.locked || streamIsDisturbed(s);
+}
+
+function streamIsDisturbed(s: ReadableStream): boolean {
+  return Readable.isDisturbed(s as unknown as NodeJS.ReadableStream);
 }

@@ -14,12 +14,15 @@ interface Link {
 export class FilterChain {
   private readonly links: Link[] = [];
   private broken = false;
+  private detached = false;
+  private readonly request: Request;
 
   /**
    * filters: candidates in registration order (user filters first, then the
    * built-ins); each is placed by type, equal types keep their order.
    */
   constructor(filters: readonly Filter<unknown>[], request: Request, response: ResponseHead) {
+    this.request = request;
     const ordered = filters
       .map((f, i) => ({ f, i }))
       .sort((a, b) => FILTER_ORDER[a.f.type] - FILTER_ORDER[b.f.type] || a.i - b.i)
@@ -39,6 +42,12 @@ export class FilterChain {
     this.links.forEach((link, i) => {
       link.ctx.pass = (b: Brigade) => this.passFrom(i + 1, b);
     });
+  }
+
+  private detachRequest(): void {
+    if (this.detached) return;
+    this.detached = true;
+    (this.request as { detach?: () => void }).detach?.();
   }
 
   get names(): string[] {
@@ -84,7 +93,13 @@ export class FilterChain {
     // responses may meanwhile retire and reuse the slab its HEAP buckets view.
     // Copy what it holds now, before anything else runs (the sink empties the
     // brigade, so whatever already went out costs nothing here).
-    if (r !== undefined && typeof (r as Promise<void>).then === 'function') brigade.setaside();
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
+      brigade.setaside();
+      // The handler may have finished synchronously, leaving the request a view
+      // of the lane's request ring, which later requests overwrite: copy it out
+      // while it is still intact, so ctx.request stays valid after the await.
+      this.detachRequest();
+    }
     return r;
   }
 }

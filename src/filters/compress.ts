@@ -314,6 +314,10 @@ function compressWhole(coding: Coding, o: Resolved, brigade: Brigade): Brigade {
  */
 async function compressStream(ctx: FilterContext<CompressState>, state: CompressState, brigade: Brigade): Promise<void> {
   const z = state.z!;
+  // Memory buckets may be views of slab memory that is reused once the lane
+  // moves on; this call waits for zlib and the disk, so it copies them first,
+  // before its first await (the filter contract's setaside).
+  brigade.setaside();
   const buckets = brigade.buckets.splice(0);
   let out = new Brigade();
   const drain = async (force: boolean): Promise<void> => {
@@ -336,10 +340,9 @@ async function compressStream(ctx: FilterContext<CompressState>, state: Compress
           await drain(false);
         }
       } else if (b instanceof HeapBucket || b instanceof ImmortalBucket) {
-        // Memory buckets may be views of slab memory that is reused once this
-        // call returns: zlib works on its own copy, a piece at a time.
+        // Set aside above: these bytes are ours now; zlib takes them a piece at a time.
         for (let off = 0; off < b.bytes.length; off += PIECE) {
-          await z.write(Uint8Array.prototype.slice.call(b.bytes, off, Math.min(off + PIECE, b.bytes.length)));
+          await z.write(b.bytes.subarray(off, Math.min(off + PIECE, b.bytes.length)));
           await drain(false);
         }
       } else if (b instanceof FlushBucket) {

@@ -20,7 +20,20 @@ export interface Baseline {
   slabsInUse: number;
 }
 
-export function baseline(server: Server): Baseline {
+/**
+ * Waits until the server is quiet (no connection, pool or file fd left from
+ * earlier work, e.g. a previous test's connection still closing), then records
+ * what it holds.
+ */
+export async function baseline(server: Server, deadlineMs = 5000): Promise<Baseline> {
+  await waitUntil(
+    () => {
+      const s = server.stats();
+      return s.connectionsOpen === 0 && s.poolsLive === 0 && s.fileFdsOpen === 0 && s.requestsPending === 0;
+    },
+    deadlineMs,
+    () => JSON.stringify(server.stats()),
+  );
   const s = server.stats();
   return { fds: fdCount(), connectionsOpen: s.connectionsOpen, slabsInUse: s.slabs.slabsInUse };
 }

@@ -24,8 +24,12 @@ export class RawClient {
   private waiters: (() => void)[] = [];
   readonly connected: Promise<void>;
 
-  constructor(port: number, host = '127.0.0.1') {
-    const s = net.connect({ port, host, allowHalfOpen: true });
+  /**
+   * halfOpen: keep our side open after the server's FIN (to test lingering
+   * close); by default we answer it with our own FIN, like ordinary clients.
+   */
+  constructor(port: number, opts: { halfOpen?: boolean } = {}) {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: opts.halfOpen ?? false });
     this.socket = s;
     sockets.add(s);
     s.setNoDelay(true);
@@ -56,8 +60,8 @@ export class RawClient {
   }
 
   /** Connects and resolves once the TCP handshake completed. */
-  static async open(port: number): Promise<RawClient> {
-    const c = new RawClient(port);
+  static async open(port: number, opts: { halfOpen?: boolean } = {}): Promise<RawClient> {
+    const c = new RawClient(port, opts);
     await c.connected;
     return c;
   }

@@ -1,0 +1,12 @@
+import { createServer, conditional } from '../src/index.js';
+import { RawClient } from './helpers/raw.js';
+const s = createServer({ host: '127.0.0.1', port: 0 });
+s.filter(conditional());
+s.get('/s', (_q, res) => { res.write('abc'); res.end('def'); });
+const { port } = await s.listen();
+const c = await RawClient.open(port);
+await c.write('HEAD /s HTTP/1.1\r\nHost: x\r\n\r\nGET /s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+await c.waitEnd();
+console.log(JSON.stringify(c.received().toString()));
+c.destroy();
+await s.close();
