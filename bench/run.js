@@ -1,29 +1,41 @@
-// `npm run bench`: starts every contender pinned to the server CPUs, checks its
-// answers, drives it with wrk pinned to the client CPUs, and prints medians,
-// CPU cost per request and ratios against node:http. See docs/benchmarks.md.
+// `npm run bench`: starts every contender (brigade in each MPM, node:http,
+// node cluster, Apache worker/event, nginx, the syscall floor) pinned to the
+// server CPUs, checks its answers, drives it with wrk and the bench's own
+// clients pinned to the client CPUs, and prints medians, CPU cost per request
+// and ratios; writes results JSON, SVG charts and an HTML report.
+// See docs/benchmarks.md.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseOptions, USAGE } from './lib/args.js';
-import { installCleanupHandlers, killAllNow } from './lib/cleanup.js';
+import { installCleanupHandlers, killAllNow, onExit } from './lib/cleanup.js';
 import { ensureLoadGenerator } from './lib/loadgen.js';
 import { canPin } from './lib/pinning.js';
 import { expandCpuList, busyPercent } from './lib/proc-cpu.js';
 import { selectWorkloads } from './lib/workloads.js';
-import {
-  BASELINE, REPO_ROOT, selectContenders, startServer, stopServer, checkAnswer, isAlive,
-} from './lib/contenders.js';
-import { measureRun } from './lib/measure.js';
-import { progressLine, summarize, workloadTable, ratioLines } from './lib/report.js';
-import { machineInfo } from './lib/machine.js';
-import { writeResults } from './lib/results.js';
+import { BASELINES, REPO_ROOT, selectContenders } from './lib/contenders.js';
+import { makeDocroot } from './lib/docroot.js';
+import { makePlan } from './lib/plan.js';
+import { Progress } from './lib/progress.js';
+import { startProcess, stopProcess, isAlive } from './lib/server-process.js';
+import { runThroughput } from './lib/scenario-throughput.js';
+import { runSlowReaders } from './lib/scenario-slow.js';
+import { runIdle } from './lib/scenario-idle.js';
+import { summarizeAll } from './lib/summaries.js';
+import { printReport } from './lib/print.js';
+import { machineInfo, openFilesLimit } from './lib/machine.js';
+import { writeResults, fileTimestamp } from './lib/results.js';
+import { writeCharts } from './lib/charts.js';
+import { writeHtmlReport } from './lib/html-report.js';
+import { updateDocsImages } from './lib/docs-images.js';
 
 const log = (...a) => console.log(...a);
 
-function setup(opts) {
+async function setup(opts) {
   const contenders = selectContenders(opts.only);
   const workloads = selectWorkloads(opts.workloads);
-  const loadgen = ensureLoadGenerator(opts.loadgen, log);
-  const machine = machineInfo(loadgen);
+  const loadgen = ensureLoadGenerator(opts.loadgen, log, { allowInstall: opts.allowInstall });
 
   const pinServer = canPin(opts.serverCpus);
   const pinClient = canPin(opts.clientCpus);
@@ -40,71 +52,124 @@ function setup(opts) {
     spawnSync('taskset', ['-a', '-p', '-c', opts.clientCpus, String(process.pid)], { stdio: 'ignore' });
   }
   const benchCpus = [...new Set([...serverSet, ...clientSet])].sort((a, b) => a - b);
-  return { contenders, workloads, loadgen, machine, benchCpus, pinServer, pinClient };
+
+  // Configs, the docroot, the floor binary and server logs live in one temp dir.
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'brigade-bench-'));
+  chmodSync(tmp, 0o755); // Apache's and nginx's workers run unprivileged
+  if (!opts.keepTemp) onExit(() => rmSync(tmp, { recursive: true, force: true }));
+  const docroot = makeDocroot(path.join(tmp, 'docroot'));
+
+  // Idle connections: the client and the server each need one fd per connection.
+  const nofile = openFilesLimit();
+  let idleConns = opts.idleConns;
+  let idleCapped = null;
+  if (nofile !== null && idleConns > nofile - 500) {
+    idleConns = Math.max(100, nofile - 500);
+    idleCapped = `capped from ${opts.idleConns} to ${idleConns} by the open-files limit (ulimit -n ${nofile})`;
+  }
+  const ctx = {
+    tmp, docroot: docroot.dir, docrootFiles: docroot, loadgen, benchCpus, pinServer, pinClient,
+    serverCpuCount: serverSet.length, allowInstall: opts.allowInstall, brigadeThreads: opts.brigadeThreads,
+    idleConns, idleCapped, log,
+  };
+  // Installs, builds and config folders, before anything is timed.
+  for (const c of contenders) {
+    const r = await c.prepare(ctx);
+    if (r?.skip) {
+      c.skip = r.skip;
+      log(`${c.name}: SKIPPED — ${r.skip}`);
+    }
+    if (r?.warning) log(`${c.name}: WARNING ${r.warning}`);
+  }
+  const machine = machineInfo(loadgen, contenders);
+  return { ...ctx, contenders, workloads, machine, nofile };
 }
 
-async function benchContender(contender, ctx, opts) {
-  const { workloads, loadgen, benchCpus } = ctx;
-  const record = { contender: contender.name, script: null, pid: null, port: null, failure: null, warnings: [], workloads: {} };
-  const failAll = (why) => {
-    record.failure = why;
-    for (const w of workloads) record.workloads[w.name] ??= { failure: why, warmup: null, runs: [] };
-  };
+async function startServer(contender, ctx, opts) {
+  const launch = await contender.launch(ctx);
+  const server = await startProcess(contender.name, launch, { cpus: ctx.pinServer ? opts.serverCpus : null });
+  server.script = launch.script;
+  server.logFile = launch.logFile ?? null;
+  return server;
+}
 
-  let server;
-  try {
-    server = await startServer(contender, { cpus: ctx.pinServer ? opts.serverCpus : null });
-  } catch (err) {
-    log(`${contender.name}: FAILED to start: ${err.message}`);
-    failAll(`failed to start: ${err.message.split('\n')[0]}`);
+async function stopServer(server, record, progress) {
+  const { survivors } = await stopProcess(server);
+  if (survivors.length) {
+    const msg = `processes of ${server.contender} survived SIGKILL: ${survivors.join(', ')}`;
+    record.warnings.push(msg);
+    progress.log(`WARNING ${msg}`);
+  }
+}
+
+const SCENARIOS = { wrk: runThroughput, slow: runSlowReaders };
+
+async function benchContender(row, ctx, opts, progress) {
+  const { contender } = row;
+  const record = { contender: contender.name, description: contender.describe(ctx), version: null, script: null, skipped: contender.skip ?? null, failure: null, warnings: [], workloads: {} };
+  if (contender.skip) {
+    for (const cell of row.cells) record.workloads[cell.workload.name] = { skipped: contender.skip };
     return record;
   }
-  Object.assign(record, { script: path.relative(REPO_ROOT, server.script), pid: server.pid, port: server.port });
-  log(`${contender.name}: pid ${server.pid}, port ${server.port}, ${record.script}${server.pinned ? `, pinned to CPU ${opts.serverCpus}` : ', unpinned'}`);
-
   try {
-    for (const w of workloads) {
-      const entry = { failure: null, warmup: null, runs: [] };
-      record.workloads[w.name] = entry;
-      if (!isAlive(server)) {
-        entry.failure = `server exited (${JSON.stringify(server.exit)})`;
-        continue;
-      }
-      // A contender is measured only after it gave the exact expected answer.
-      const check = await checkAnswer(server, w);
-      if (check.warning) {
-        record.warnings.push(check.warning);
-        log(`  ${contender.name}: WARNING ${check.warning}`);
-      }
-      if (!check.ok) {
-        entry.failure = `wrong answer: ${check.problem}`;
-        log(`  ${contender.name.padEnd(10)} ${w.name.padEnd(10)} FAILED ${check.problem}`);
-        continue;
-      }
-      const url = `http://127.0.0.1:${server.port}${w.path}`;
-      const runOne = (durationS) =>
-        measureRun({ loadgen, server, url, connections: opts.connections, durationS, clientCpus: ctx.pinClient ? opts.clientCpus : null, benchCpus });
+    record.version = contender.version();
+  } catch {
+    record.version = 'unknown';
+  }
+  for (const cell of row.cells) if (cell.na) record.workloads[cell.workload.name] = { na: cell.na };
+  const active = row.cells.filter((c) => c.target);
+  if (!active.length) return record;
+  const failAll = (cells, why) => {
+    for (const cell of cells) record.workloads[cell.workload.name] = { failure: why, label: cell.target.label };
+  };
 
-      if (opts.warmup > 0) {
-        entry.warmup = await runOne(opts.warmup);
-        log(progressLine(contender.name, w.name, 0, 0, entry.warmup, { warmup: true }));
-      }
-      for (let i = 1; i <= opts.runs; i++) {
-        if (!isAlive(server)) break;
-        const run = await runOne(opts.duration);
-        entry.runs.push(run);
-        log(progressLine(contender.name, w.name, i, opts.runs, run));
-      }
-      if (!isAlive(server)) {
-        entry.failure = `server exited during the runs (${JSON.stringify(server.exit)})\n${server.output.trim()}`;
-      } else if (entry.runs.length && entry.runs.every((r) => !r.ok)) {
-        entry.failure = `every run failed: ${entry.runs[0].error}`;
-      } else if (entry.runs.some((r) => r.ok && !r.requests)) {
-        entry.failure = 'a run completed no request';
-      }
+  const mainCells = active.filter((c) => c.workload.kind !== 'idle');
+  const idleCells = active.filter((c) => c.workload.kind === 'idle');
+  const args = (cell, server) => ({ server, contender, workload: cell.workload, target: cell.target, opts, ctx, progress });
+
+  if (mainCells.length) {
+    progress.status(`${contender.name}: starting`);
+    let server;
+    try {
+      server = await startServer(contender, ctx, opts);
+    } catch (err) {
+      progress.log(`${contender.name}: FAILED to start: ${err.message}`);
+      record.failure = `failed to start: ${err.message.split('\n')[0]}`;
+      failAll(active, record.failure);
+      progress.advance(row.estimateS);
+      return record;
     }
-  } finally {
-    await stopServer(server);
+    record.script = path.isAbsolute(server.script) ? path.relative(REPO_ROOT, server.script) : server.script;
+    progress.log(`${contender.name}: pid ${server.pid}, port ${server.port}, ${record.description}${server.pinned ? `, pinned to CPU ${opts.serverCpus}` : ', unpinned'}`);
+    progress.advance(1.5);
+    try {
+      for (const cell of mainCells) {
+        if (!isAlive(server)) {
+          record.workloads[cell.workload.name] = { failure: `server exited (${JSON.stringify(server.exit)})`, label: cell.target.label };
+          continue;
+        }
+        record.workloads[cell.workload.name] = await SCENARIOS[cell.workload.kind](args(cell, server));
+      }
+    } finally {
+      await stopServer(server, record, progress);
+    }
+  }
+  for (const cell of idleCells) {
+    // A fresh server: RSS growth is measured from its resting state.
+    progress.status(`${contender.name}: starting a fresh server for the idle workload`);
+    let server;
+    try {
+      server = await startServer(contender, ctx, opts);
+    } catch (err) {
+      progress.log(`${contender.name}: FAILED to start for idle: ${err.message}`);
+      failAll([cell], `failed to start: ${err.message.split('\n')[0]}`);
+      continue;
+    }
+    try {
+      record.workloads[cell.workload.name] = await runIdle(args(cell, server));
+    } finally {
+      await stopServer(server, record, progress);
+    }
   }
   return record;
 }
@@ -123,56 +188,68 @@ async function main() {
   }
   installCleanupHandlers();
   const startedAt = new Date();
-  const ctx = setup(opts);
+  let ctx;
+  try {
+    ctx = await setup(opts);
+  } catch (err) {
+    console.error(`bench: ${err.message}`);
+    return 2;
+  }
   const { machine } = ctx;
   const loadgenName = ctx.loadgen.kind;
 
-  log(`machine: ${machine.cpuModel}, ${machine.nproc} CPUs, kernel ${machine.kernel}, node ${machine.node}`);
+  log(`machine: ${machine.cpuModel}, ${machine.nproc} CPUs, kernel ${machine.kernel}, node ${machine.node}, open files ${ctx.nofile ?? '?'}`);
   log(`load generator: ${loadgenName} ${ctx.loadgen.version}${ctx.loadgen.reason ? ` — FALLBACK (${ctx.loadgen.reason}); numbers are not comparable with wrk runs` : ''}`);
   log(
-    `protocol: servers on CPU ${opts.serverCpus}, ${loadgenName} on CPU ${opts.clientCpus}, ${opts.connections} connections, ` +
-      `${opts.warmup ? `${opts.warmup} s warm-up + ` : 'no warm-up, '}${opts.runs} × ${opts.duration} s` +
+    `protocol: servers on CPU ${opts.serverCpus}, clients on CPU ${opts.clientCpus}, ${opts.connections} connections (c1000: 1000), ` +
+      `${opts.warmup ? `${opts.warmup} s warm-up + ` : 'no warm-up, '}${opts.runs} × ${opts.duration} s; ` +
+      `slow readers ${opts.slowReaders.join('/')} at ${opts.slowRate} B/s, ${opts.slowRuns} run(s) each; idle ${ctx.idleConns} connections` +
       `${opts.quick ? ' (--quick: correctness check only, timings are not meaningful)' : ''}`,
   );
+  if (ctx.idleCapped) log(`idle connections ${ctx.idleCapped}`);
+  if (process.env.BRIGADE_IO_THREADS) log(`brigade ioThreads: ${process.env.BRIGADE_IO_THREADS}`);
+  for (const c of ctx.contenders) {
+    if (c.overrideEnv && process.env[c.overrideEnv]) log(`${c.name}: server script overridden by ${c.overrideEnv}=${process.env[c.overrideEnv]}`);
+  }
   // Anything already busy on the bench CPUs will distort every row; say so up front.
-  const idleBusyPct = await busyPercent(ctx.benchCpus, 1000);
+  let idleBusyPct = await busyPercent(ctx.benchCpus, 1000);
+  const quietUntil = Date.now() + opts.waitQuietS * 1000;
+  while (idleBusyPct !== null && idleBusyPct > 10 && Date.now() < quietUntil) {
+    log(`waiting for a quiet machine: CPU(s) ${ctx.benchCpus.join(',')} ${idleBusyPct.toFixed(0)} % busy (of one core)`);
+    await new Promise((res) => setTimeout(res, 10_000));
+    idleBusyPct = await busyPercent(ctx.benchCpus, 2000);
+  }
   machine.busyBeforeStartPct = idleBusyPct;
   if (idleBusyPct !== null && idleBusyPct > 10) {
     log(`WARNING: CPU(s) ${ctx.benchCpus.join(',')} were ${idleBusyPct.toFixed(0)} % busy (of one core) before the bench started — other processes are running; results will not be reliable`);
   }
-  if (process.env.BRIGADE_IO_THREADS) log(`brigade ioThreads: ${process.env.BRIGADE_IO_THREADS}`);
-  for (const c of ctx.contenders) {
-    if (process.env[c.overrideEnv]) log(`${c.name}: server script overridden by ${c.overrideEnv}=${process.env[c.overrideEnv]}`);
-  }
-  log('');
 
+  const plan = makePlan(ctx.contenders, ctx.workloads, ctx.docrootFiles, { ...opts, idleConns: ctx.idleConns });
+  log(`plan: ${plan.rows.filter((r) => !r.contender.skip).length} contenders, ${ctx.workloads.length} workloads, about ${Math.ceil(plan.totalS / 60)} min`);
+  log('');
+  const progress = new Progress(plan.totalS);
+  progress.start();
   const records = [];
-  for (const c of ctx.contenders) records.push(await benchContender(c, ctx, opts));
+  for (const row of plan.rows) records.push(await benchContender(row, ctx, opts, progress));
+  progress.stop();
+  const elapsedS = progress.elapsedS();
 
-  const summaries = [];
-  const ratios = [];
+  const { summaries, ratios } = summarizeAll(records, ctx.workloads, BASELINES);
   log('');
-  for (const w of ctx.workloads) {
-    const rows = records.map((r) => {
-      const e = r.workloads[w.name];
-      return summarize(r.contender, w.name, e?.runs ?? [], e?.failure ?? r.failure ?? null);
-    });
-    summaries.push(...rows);
-    log(workloadTable(w, rows, { loadgenName, connections: opts.connections, durationS: opts.duration }));
-    const lines = ratioLines(rows, BASELINE);
-    for (const l of lines) {
-      ratios.push({ workload: w.name, ...l });
-      log(l.text);
-    }
-    log('');
-  }
+  printReport(log, { summaries, ratios, workloads: ctx.workloads, opts, loadgenName, idleCapped: ctx.idleCapped });
 
-  const failed = summaries.filter((s) => s.status !== 'ok');
+  const failed = summaries.filter((s) => s.status === 'FAILED');
+  const skipped = records.filter((r) => r.skipped);
+  let dir = null;
   if (opts.save) {
-    const file = writeResults(path.join(REPO_ROOT, 'bench', 'results'), {
+    const resultsDir = path.join(REPO_ROOT, 'bench', 'results');
+    const data = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
+      elapsedS,
       options: { ...opts, help: undefined },
+      idleConns: ctx.idleConns,
+      idleCapped: ctx.idleCapped,
       env: {
         BRIGADE_IO_THREADS: process.env.BRIGADE_IO_THREADS ?? null,
         BENCH_BRIGADE_SERVER: process.env.BENCH_BRIGADE_SERVER ?? null,
@@ -180,17 +257,28 @@ async function main() {
       },
       machine,
       pinning: { servers: ctx.pinServer, client: ctx.pinClient },
+      workloads: ctx.workloads.map((w) => ({ name: w.name, title: w.title, kind: w.kind, matrix: Boolean(w.matrix), connections: w.connections ?? opts.connections })),
       summaries,
       ratios,
       contenders: records,
-    }, startedAt);
+    };
+    const file = writeResults(resultsDir, data, startedAt);
+    dir = path.join(resultsDir, fileTimestamp(startedAt));
+    const charts = writeCharts(dir, data);
+    const html = writeHtmlReport(dir, data, charts);
     log(`results: ${path.relative(process.cwd(), file)}`);
+    log(`charts and report: ${path.relative(process.cwd(), html)}`);
+    if (opts.updateDocs) {
+      for (const f of updateDocsImages(charts)) log(`docs: ${path.relative(process.cwd(), f)}`);
+    }
   }
+  log(`took ${Math.floor(elapsedS / 60)} min ${Math.round(elapsedS % 60)} s`);
+  if (skipped.length) log(`SKIPPED: ${skipped.map((r) => `${r.contender} (${r.skipped})`).join('; ')}`);
   if (failed.length) {
-    log(`FAILED: ${failed.map((f) => `${f.contender}/${f.workload}`).join(', ')}`);
+    log(`FAILED: ${failed.map((f) => `${f.contender}/${f.workload}${f.n ? `@${f.n}` : ''}`).join(', ')}`);
     return 1;
   }
-  if (opts.quick) log('quick check passed: every contender answered every workload correctly');
+  if (opts.quick) log('quick check passed: every contender that could run answered every workload correctly');
   return 0;
 }
 

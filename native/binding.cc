@@ -411,6 +411,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   }
   Napi::Value Drain(const Napi::CallbackInfo& info) {
     if (mpm_) mpm_->begin_drain();
+    // New connections are refused from now on, not left waiting in the backlog
+    // (the pollers drop the listener at their next turn; accept then fails).
+    if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RD);
     if (driver_) driver_->Turn();
     return info.Env().Undefined();
   }

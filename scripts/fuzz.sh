@@ -16,7 +16,7 @@
 # (not committed; `merge` keeps only inputs that add coverage). Crashes, leaks
 # and timeouts are written to build-fuzz/crashes/<target>-crash-<sha1> etc.
 # Default libFuzzer flags: -max_len=8192 -timeout=10 -rss_limit_mb=4096
-# -print_final_stats=1 (later flags on the command line win).
+# -print_final_stats=1, and run adds -dict=native/fuzz/http.dict (later flags win).
 # Env: CXX (default clang++), FUZZ_JOBS (parallel build jobs).
 set -euo pipefail
 
@@ -85,7 +85,7 @@ case "$cmd" in
     for t in "${targets[@]}"; do
       mkdir -p "$build/corpus/$t" "$root/native/fuzz/corpus/$t"
       echo "== fuzz $t ${flags[*]:-}"
-      "$build/$t" "${base_flags[@]}" -artifact_prefix="$build/crashes/$t-" "${flags[@]}" \
+      "$build/$t" "${base_flags[@]}" -dict="$root/native/fuzz/http.dict" -artifact_prefix="$build/crashes/$t-" "${flags[@]}" \
         "$build/corpus/$t" "$root/native/fuzz/corpus/$t" || { rc=$?; echo "== $t FAILED (rc=$rc); artifacts in build-fuzz/crashes/"; }
     done
     exit $rc

@@ -19,3 +19,4 @@ export { byterange, planRanges } from './filters/byterange.js';
 export type { ByterangeOptions, RangePlan } from './filters/byterange.js';
 export { conditional, evaluatePreconditions } from './filters/conditional.js';
 export type { Precondition } from './filters/conditional.js';
+export { FastResponse } from './fetch/fast-response.js';

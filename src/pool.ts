@@ -23,11 +23,25 @@ export class Pool implements RequestPool {
       runSafely(fn);
       return;
     }
+    if (this.passedWithoutId) {
+      // The EOR already left without asking to be reported: nothing will
+      // announce the end any more, so the pool ends now (next tick).
+      this.done = true;
+      setImmediate(() => runSafely(fn));
+      return;
+    }
     if (this.fns === null) {
       this.fns = [];
       this.id = this.registry.register(this);
     }
     this.fns.push(fn);
+  }
+
+  private passedWithoutId = false;
+
+  /** The response's EOR bucket was handed to the writer (carrying this.id). */
+  markEorPassed(): void {
+    if (this.id === 0) this.passedWithoutId = true;
   }
 
   /** Runs the cleanups (last registered first, like APR pools). Idempotent. */

@@ -154,8 +154,15 @@ export class BrigadeRequest implements Request {
     return this.headers[name.toLowerCase()];
   }
 
+  /** Set once the response's EOR went to the writer. */
+  eorPassed = false;
+
   get pool(): RequestPool {
-    this._pool ??= new Pool(this.registry);
+    if (this._pool === undefined) {
+      this._pool = new Pool(this.registry);
+      // Created after the response ended: no EOR will report this pool.
+      if (this.eorPassed) this._pool.markEorPassed();
+    }
     return this._pool;
   }
 

@@ -203,6 +203,8 @@ export class BrigadeResponse implements Response {
     lane.pushMeta(L.KIND_EOS);
     lane.pushMeta(L.KIND_EOR, this.req.poolIfAny?.id ?? 0, this.framing.close ? L.BUCKET_CLOSE : 0);
     lane.emit(this.req.conn, this.req.seq);
+    this.req.eorPassed = true;
+    this.req.poolIfAny?.markEorPassed();
     this.state = FINISHED;
     this.host.responseFinished(this.req, this);
   }
@@ -364,11 +366,14 @@ export class BrigadeResponse implements Response {
     for (const r of regs) if (applies(r, method, path, type)) user.push(r.filter);
     if (user.length === 0) return false;
     const target = { lane: this.lane, conn: this.req.conn, seq: this.req.seq, framing: this.framing };
-    this.chain = new FilterChain(
+    const chain = new FilterChain(
       [...user, httpHeaderFilter(this) as Filter<unknown>, chunkFilter(this.framing) as Filter<unknown>, networkFilter(target) as Filter<unknown>],
       this.req,
       this,
     );
+    // Every user filter declined in init(): the built-ins alone are what the fast path does.
+    if (chain.names.length === 3) return false;
+    this.chain = chain;
     return true;
   }
 
@@ -437,6 +442,8 @@ export class BrigadeResponse implements Response {
     this.framing.close = true;
     this.lane.pushMeta(L.KIND_EOR, this.req.poolIfAny?.id ?? 0, L.BUCKET_CLOSE);
     this.lane.emit(this.req.conn, this.req.seq);
+    this.req.eorPassed = true;
+    this.req.poolIfAny?.markEorPassed();
     this.state = FINISHED;
     this.host.responseFinished(this.req, this);
   }

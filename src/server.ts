@@ -9,11 +9,11 @@ import * as L from './bridge/layout.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './config.js';
 import { native, type NativeServerHandle, type NativeStats } from './native.js';
 import { PoolRegistry } from './pool.js';
-import { BodyTooLargeError, BrigadeRequest } from './request.js';
+import { BodyTooLargeError, BrigadeRequest, RequestAbortedError } from './request.js';
 import { BrigadeResponse, type ResponseHost } from './response.js';
 import { Router } from './router.js';
 import type { Filter, FilterRegistration, FilterScope } from './filters/filter.js';
-import { createStaticHandler, type StaticOptions } from './static/static-handler.js';
+import { createStaticMount, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
 import { createFetchHandler } from './fetch/handler.js';
 import type { FetchHandler, FetchServerOptions } from './fetch/types.js';
@@ -110,7 +110,10 @@ export class Server implements LaneSink, ResponseHost {
   /** Serves files under dir at prefix (index.html, MIME types, HEAD, 404, no escaping dir). */
   static(prefix: string, dir: string, options?: StaticOptions): this {
     const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-    this.router.add('*', `${p}/*`, createStaticHandler(path.resolve(dir), options));
+    const mount = createStaticMount(path.resolve(dir), options);
+    this.router.add('*', `${p}/*`, mount.handler);
+    // The mount's filters (byterange, compress) act only on its own file responses.
+    for (const filter of mount.filters) this.filters.push({ filter, scope: { path: p } });
     return this;
   }
 
@@ -347,7 +350,8 @@ export class Server implements LaneSink, ResponseHost {
     } else {
       res.abortStream();
     }
-    if (status500(err)) process.emitWarning(`brigade: handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    // A client that went away is not a handler failure worth a warning.
+    if (status500(err) && !(err instanceof RequestAbortedError)) process.emitWarning(`brigade: handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
 
   responseFinished(req: BrigadeRequest, _res: BrigadeResponse): void {

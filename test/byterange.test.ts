@@ -333,6 +333,82 @@ r('planRanges on its own', () => {
 
 r.run();
 
+// ---- static mounts: ranges on by default, off on request ----
+
+const st = suite('byterange: static mount');
+let sdir = '';
+let sport = 0;
+
+st.before(async () => {
+  sdir = fs.mkdtempSync(path.join(os.tmpdir(), 'brigade-static-range-'));
+  fs.writeFileSync(path.join(sdir, 'data.bin'), BODY);
+  fs.writeFileSync(path.join(sdir, 'page.txt'), 'x'.repeat(4000));
+  fs.writeFileSync(path.join(sdir, 'page.txt.gz'), Buffer.from(BODY)); // any bytes: sent as they are
+  const old = new Date(Date.parse(OLD));
+  fs.utimesSync(path.join(sdir, 'data.bin'), old, old);
+  const s = await start((srv) => {
+    srv.static('/files', sdir);
+    srv.static('/noranges', sdir, { ranges: false });
+    srv.static('/gz', sdir, { compress: true });
+  });
+  sport = s.port;
+});
+
+st.after(async () => {
+  await stopAll();
+  fs.rmSync(sdir, { recursive: true, force: true });
+});
+
+st('static files: 206, multipart, 416, If-Range by date; HEAD', async () => {
+  const full = await request(sport, '/files/data.bin');
+  assert.is(full.headers['accept-ranges'], 'bytes');
+  assert.is(full.headers['last-modified'], OLD);
+  const one = await request(sport, '/files/data.bin', { Range: 'bytes=-10' });
+  assert.is(one.status, 206);
+  assert.is(one.headers['content-range'], 'bytes 990-999/1000');
+  assert.is(one.headers['content-type'], 'application/octet-stream');
+  assert.ok(one.body.equals(BODY.subarray(990)));
+  const multi = await request(sport, '/files/data.bin', { Range: 'bytes=0-0,999-999' });
+  const parts = parseMultipart(multi.body, multi.headers['content-type']);
+  assert.equal(parts.map((p) => p.data[0]), [BODY[0], BODY[999]]);
+  const bad = await request(sport, '/files/data.bin', { Range: 'bytes=5000-' });
+  assert.is(bad.status, 416);
+  assert.is(bad.headers['content-range'], 'bytes */1000');
+  const byDate = await request(sport, '/files/data.bin', { Range: 'bytes=0-9', 'If-Range': OLD });
+  assert.is(byDate.status, 206);
+  // Static ETags are weak (size-mtime): If-Range with one always sends the whole file.
+  const byTag = await request(sport, '/files/data.bin', { Range: 'bytes=0-9', 'If-Range': full.headers['etag']! });
+  assert.is(byTag.status, 200);
+  assert.is(byTag.body.length, SIZE);
+  const head = await request(sport, '/files/data.bin', { Range: 'bytes=0-9' }, 'HEAD');
+  assert.is(head.status, 200);
+  assert.is(head.headers['content-length'], String(SIZE));
+  const nm = await request(sport, '/files/data.bin', { Range: 'bytes=0-9', 'If-None-Match': full.headers['etag']! });
+  assert.is(nm.status, 304);
+});
+
+st('ranges: false → Accept-Ranges: none and the whole file', async () => {
+  const g = await request(sport, '/noranges/data.bin', { Range: 'bytes=0-9' });
+  assert.is(g.status, 200);
+  assert.is(g.headers['accept-ranges'], 'none');
+  assert.ok(g.body.equals(BODY));
+});
+
+st('with compress on: ranges of a precompressed sibling; none of an on-the-fly body', async () => {
+  const sib = await request(sport, '/gz/page.txt', { Range: 'bytes=0-9', 'Accept-Encoding': 'gzip' });
+  assert.is(sib.status, 206);
+  assert.is(sib.headers['content-encoding'], 'gzip');
+  assert.is(sib.headers['content-range'], 'bytes 0-9/1000');
+  assert.ok(sib.body.equals(BODY.subarray(0, 10)));
+  const fly = await request(sport, '/gz/data.bin', { Range: 'bytes=0-9', 'Accept-Encoding': 'gzip' });
+  assert.is(fly.status, 206, 'octet-stream is not compressed: ranges as usual');
+  const identity = await request(sport, '/gz/page.txt', { Range: 'bytes=0-9' });
+  assert.is(identity.status, 206);
+  assert.is(identity.body.toString(), 'xxxxxxxxxx');
+});
+
+st.run();
+
 // ---- a 256 MiB file cut into ranges with a 64 MiB heap: never read ----
 
 const m = suite('byterange: bounded memory');

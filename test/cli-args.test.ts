@@ -124,3 +124,25 @@ hosts('display URL brackets IPv6', () => {
 });
 
 hosts.run();
+
+const flags = suite('cli args: --gzip and --cache');
+
+flags('--gzip turns on compression; absent means unset', () => {
+  assert.is(serve(['serve', '--gzip']).gzip, true);
+  assert.not.ok('gzip' in serve(['serve']));
+  assert.not.ok('maxAge' in serve(['serve']));
+  assert.match(error(['serve', '--gzip=yes']), /gzip/);
+  assert.match(error(['--gzip']), /missing command/);
+});
+
+flags('--cache takes seconds or a number with a unit', () => {
+  const cases: [string, number][] = [['0', 0], ['3600', 3600], ['90s', 90], ['30m', 1800], ['1h', 3600], ['7d', 604800], ['2w', 1209600]];
+  for (const [text, seconds] of cases) assert.is(serve(['serve', '--cache', text]).maxAge, seconds, text);
+  assert.is(serve(['serve', '--cache=1h', '--gzip', 'site']).maxAge, 3600);
+  for (const bad of ['', '1x', '-1', '1.5h', 'h', ' 1h', '1H', '0x10', '99999999999', '100000w']) {
+    assert.match(error(['serve', `--cache=${bad}`]), /--cache must be/, JSON.stringify(bad));
+  }
+  assert.match(error(['--cache', '1h']), /missing command/);
+});
+
+flags.run();

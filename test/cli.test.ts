@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as zlib from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -160,6 +161,29 @@ cmd('a port already in use exits 1', async () => {
   const r = run(['serve', site, '--port', port]);
   assert.is(r.status, 1);
   assert.ok(r.stderr.length > 0);
+  s.child.kill('SIGTERM');
+  await within(s.exited, 5000, 'exit after SIGTERM');
+});
+
+cmd('serve --gzip --cache 1h: compressed text, Cache-Control max-age, ranges', async () => {
+  fs.writeFileSync(path.join(site, 'big.txt'), 'compress me please '.repeat(500));
+  const s = await start(['serve', site, '--port', '0', '--gzip', '--cache', '1h']);
+  const res = await within(
+    new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      http
+        .get(new URL('big.txt', s.url), { agent: false, headers: { 'Accept-Encoding': 'gzip' } }, (r) => {
+          const parts: Buffer[] = [];
+          r.on('data', (c: Buffer) => parts.push(c));
+          r.on('end', () => resolve({ headers: r.headers, body: Buffer.concat(parts) }));
+        })
+        .on('error', reject);
+    }),
+    5000,
+    'gzip response',
+  );
+  assert.is(res.headers['content-encoding'], 'gzip');
+  assert.is(res.headers['cache-control'], 'public, max-age=3600');
+  assert.is(zlib.gunzipSync(res.body).toString(), 'compress me please '.repeat(500));
   s.child.kill('SIGTERM');
   await within(s.exited, 5000, 'exit after SIGTERM');
 });

@@ -384,6 +384,111 @@ c('options: encodings and threshold', async () => {
 void server;
 c.run();
 
+// ---- static mounts: compress option and precompressed siblings ----
+
+const st = suite('compress: static mount');
+let sdir = '';
+let sport = 0;
+const JS = text(30 * 1024, 5);
+const CSS = text(8 * 1024, 9);
+
+st.before(async () => {
+  sdir = fs.mkdtempSync(path.join(os.tmpdir(), 'brigade-static-gz-'));
+  fs.writeFileSync(path.join(sdir, 'app.js'), JS);
+  // Precompressed siblings, made at a different level so they are recognisable.
+  const gz = zlib.gzipSync(JS, { level: 9 });
+  const br = zlib.brotliCompressSync(JS);
+  fs.writeFileSync(path.join(sdir, 'app.js.gz'), gz);
+  fs.writeFileSync(path.join(sdir, 'app.js.br'), br);
+  fs.writeFileSync(path.join(sdir, 'only-gz.css'), CSS);
+  fs.writeFileSync(path.join(sdir, 'only-gz.css.gz'), zlib.gzipSync(CSS, { level: 9 }));
+  fs.writeFileSync(path.join(sdir, 'stale.txt'), MID);
+  fs.writeFileSync(path.join(sdir, 'stale.txt.gz'), zlib.gzipSync('stale content'));
+  const past = new Date(Date.now() - 3600 * 1000);
+  fs.utimesSync(path.join(sdir, 'stale.txt.gz'), past, past);
+  fs.writeFileSync(path.join(sdir, 'image.png'), randomBytes(5000));
+  const r = await start((s) => {
+    s.static('/s', sdir, { compress: true });
+    s.static('/plain', sdir); // ranges only: no compression, no sibling lookup
+    s.get('/s-api', (_q, res) => {
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(MID);
+    });
+    s.get('/s/api/dynamic', (_q, res) => {
+      res.setHeader('Content-Type', 'text/plain');
+      res.end(MID);
+    });
+  });
+  sport = r.port;
+});
+
+st.after(async () => {
+  await stopAll();
+  fs.rmSync(sdir, { recursive: true, force: true });
+});
+
+st('precompressed siblings: br or gz by negotiation, sent as they are, with Vary', async () => {
+  const gzBytes = fs.readFileSync(path.join(sdir, 'app.js.gz'));
+  const brBytes = fs.readFileSync(path.join(sdir, 'app.js.br'));
+  const both = await request(sport, '/s/app.js', { 'Accept-Encoding': 'gzip, br' });
+  assert.is(both.headers['content-encoding'], 'br');
+  assert.is(both.headers['vary'], 'Accept-Encoding');
+  assert.is(both.headers['content-type'], 'text/javascript; charset=utf-8', 'the type of app.js');
+  assert.ok(both.body.equals(brBytes), 'the .br file itself, not compressed again');
+  assert.is(both.headers['content-length'], String(brBytes.length));
+  const gz = await request(sport, '/s/app.js', { 'Accept-Encoding': 'gzip' });
+  assert.is(gz.headers['content-encoding'], 'gzip');
+  assert.ok(gz.body.equals(gzBytes));
+  assert.is(zlib.gunzipSync(gz.body).toString(), JS);
+  assert.is.not(gz.headers['etag'], both.headers['etag'], 'each variant has its own ETag');
+  const pref = await request(sport, '/s/app.js', { 'Accept-Encoding': 'br;q=0.5, gzip' });
+  assert.is(pref.headers['content-encoding'], 'gzip');
+  const none = await request(sport, '/s/app.js');
+  assert.is(none.headers['content-encoding'], undefined);
+  assert.is(none.body.toString(), JS);
+  const onlyGz = await request(sport, '/s/only-gz.css', { 'Accept-Encoding': 'br, gzip' });
+  assert.is(onlyGz.headers['content-encoding'], 'gzip', 'no .br sibling: the .gz one');
+  assert.ok(onlyGz.body.equals(fs.readFileSync(path.join(sdir, 'only-gz.css.gz'))));
+  // A variant revalidates against its own ETag.
+  const nm = await request(sport, '/s/app.js', { 'Accept-Encoding': 'gzip', 'If-None-Match': gz.headers['etag']! });
+  assert.is(nm.status, 304);
+  assert.is(nm.headers['vary'], 'Accept-Encoding');
+  assert.is(nm.headers['content-encoding'], undefined);
+});
+
+st('a stale sibling is ignored; the file is compressed on the fly instead', async () => {
+  const r = await request(sport, '/s/stale.txt', { 'Accept-Encoding': 'gzip' });
+  assert.is(r.headers['content-encoding'], 'gzip');
+  assert.is(zlib.gunzipSync(r.body).toString(), MID);
+  assert.match(r.headers['etag'] ?? '', /^W\//);
+});
+
+st('on-the-fly compression of static files, not of images nor of other routes', async () => {
+  const css = await request(sport, '/s/only-gz.css', { 'Accept-Encoding': 'deflate' });
+  assert.is(css.headers['content-encoding'], 'deflate');
+  assert.is(zlib.inflateSync(css.body).toString(), CSS);
+  const png = await request(sport, '/s/image.png', { 'Accept-Encoding': 'gzip' });
+  assert.is(png.headers['content-encoding'], undefined);
+  assert.is(png.body.length, 5000);
+  const head = await request(sport, '/s/stale.txt', { 'Accept-Encoding': 'gzip' }, 'HEAD');
+  assert.is(head.status, 200);
+  assert.is(head.headers['vary'], 'Accept-Encoding');
+  assert.is(head.body.length, 0);
+  // A handler under the mount's prefix is not the mount's: its filters stay out.
+  const dyn = await request(sport, '/s/api/dynamic', { 'Accept-Encoding': 'gzip' });
+  assert.is(dyn.headers['content-encoding'], undefined);
+  assert.is(dyn.body.toString(), MID);
+  const api = await request(sport, '/s-api', { 'Accept-Encoding': 'gzip' });
+  assert.is(api.headers['content-encoding'], undefined);
+  // Without the compress option: siblings are not looked at, nothing is compressed.
+  const plain = await request(sport, '/plain/app.js', { 'Accept-Encoding': 'gzip, br' });
+  assert.is(plain.headers['content-encoding'], undefined);
+  assert.is(plain.headers['vary'], undefined);
+  assert.is(plain.body.toString(), JS);
+});
+
+st.run();
+
 // ---- bounded memory: 256 MiB through gzip in a server with a 64 MiB heap ----
 
 const m = suite('compress: bounded memory');

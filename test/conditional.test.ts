@@ -2,7 +2,10 @@
 // Last-Modified, requests with every precondition header, and the precedence
 // of RFC 9110 §13.2.2 as a table. Raw sockets are not needed: Node's http
 // client leaves 304/412 alone.
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { conditional, evaluatePreconditions } from '../src/index.js';
@@ -188,3 +191,51 @@ c('evaluatePreconditions on its own', () => {
 });
 
 c.run();
+
+// ---- static mounts: the handler evaluates the same preconditions, fast path included ----
+
+const st = suite('conditional: static mount');
+let sdir = '';
+let sport = 0;
+const FILE_LM = new Date(Date.UTC(2023, 1, 3, 4, 5, 6));
+
+st.before(async () => {
+  sdir = fs.mkdtempSync(path.join(os.tmpdir(), 'brigade-static-cond-'));
+  fs.writeFileSync(path.join(sdir, 'a.txt'), BODY);
+  fs.utimesSync(path.join(sdir, 'a.txt'), FILE_LM, FILE_LM);
+  const s = await start((srv) => {
+    srv.static('/', sdir);
+    srv.static('/fast', sdir, { ranges: false }); // no filters: the fast path
+  });
+  sport = s.port;
+});
+
+st.after(async () => {
+  await stopAll();
+  fs.rmSync(sdir, { recursive: true, force: true });
+});
+
+st('static files: If-Match / If-Unmodified-Since → 412, If-None-Match / If-Modified-Since → 304', async () => {
+  const first = await request(sport, '/a.txt');
+  const etag = first.headers['etag']!;
+  assert.is(first.status, 200);
+  const rows: [Record<string, string>, number][] = [
+    [{ 'If-Match': '"nope"' }, 412],
+    [{ 'If-Match': etag }, 412], // static ETags are weak: If-Match never matches them
+    [{ 'If-Match': '*' }, 200],
+    [{ 'If-Unmodified-Since': new Date(FILE_LM.getTime() - 1000).toUTCString() }, 412],
+    [{ 'If-Unmodified-Since': FILE_LM.toUTCString() }, 200],
+    [{ 'If-None-Match': etag }, 304],
+    [{ 'If-Modified-Since': FILE_LM.toUTCString() }, 304],
+    [{ 'If-Match': '"nope"', 'If-None-Match': etag }, 412], // If-Match first
+    [{ 'If-Unmodified-Since': FILE_LM.toUTCString(), 'If-None-Match': etag }, 304],
+  ];
+  for (const [headers, status] of rows) for (const p of ['/a.txt', '/fast/a.txt']) {
+    const g = await request(sport, p, headers);
+    assert.is(g.status, status, JSON.stringify(headers));
+    if (status === 200) assert.is(g.body.toString(), BODY);
+    if (status === 412) assert.is(g.body.toString(), 'Precondition Failed');
+  }
+});
+
+st.run();

@@ -135,6 +135,28 @@ test.before(async () => {
     s.get('/own-date', (_q, r) => r.setHeader('Date', 'Thu, 01 Jan 1970 00:00:00 GMT').end('d'));
     s.get('/empty', (_q, r) => r.end());
     s.route('BREW', '/coffee', (_q, r) => r.end('brewed'));
+    s.get('/many-headers', (_q, r) => {
+      for (let i = 0; i < 200; i++) r.setHeader(`X-H${i}`, 'v'.repeat(100) + i);
+      r.end('many');
+    });
+    s.get('/misuse', (_q, r) => {
+      const out: string[] = [];
+      r.end('first');
+      r.end('second'); // a no-op
+      try {
+        r.write('more');
+        out.push('write accepted');
+      } catch (e) {
+        out.push(`write: ${(e as Error).message}`);
+      }
+      try {
+        r.setHeader('X-Late', '1');
+        out.push('setHeader accepted');
+      } catch (e) {
+        out.push(`setHeader: ${(e as Error).message}`);
+      }
+      seen['misuse'] = { out, finished: r.finished, headersSent: r.headersSent };
+    });
   });
 });
 
@@ -561,6 +583,31 @@ test('end() without a body: Content-Length 0', async () => {
   assert.is(r.status, 200);
   assert.is(r.headers['content-length'], '0');
   assert.is(r.body.length, 0);
+});
+
+test('a large response head (200 fields of ~100 bytes)', async () => {
+  const c = await RawClient.open(srv.port);
+  await c.write(get('/many-headers') + get('/hello'));
+  const [m, h] = await c.responses(2);
+  assert.is(m!.status, 200);
+  for (let i = 0; i < 200; i++) assert.is(m!.headers[`x-h${i}`], 'v'.repeat(100) + i);
+  assert.is(text(m!), 'many');
+  assert.is(text(h!), 'hello');
+  c.destroy();
+});
+
+test('after end(): end() again is a no-op, write() and setHeader() throw', async () => {
+  const c = await RawClient.open(srv.port);
+  await c.write(get('/misuse') + get('/hello'));
+  const [m, h] = await c.responses(2);
+  assert.is(text(m!), 'first');
+  assert.is(text(h!), 'hello', 'nothing extra was written after the first response');
+  assert.equal(seen['misuse'], {
+    out: ['write: write after end', 'setHeader: headers already sent'],
+    finished: true,
+    headersSent: true,
+  });
+  c.destroy();
 });
 
 test('OPTIONS *: 204 with Allow; asterisk-form for other methods is rejected', async () => {

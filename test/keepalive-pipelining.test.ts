@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { destroyAllSockets, get, RawClient } from './helpers/raw.js';
 import { parseAll } from './helpers/parse.js';
-import { sleep, start, stop, stopAll, type Running } from './helpers/server.js';
+import { sleep, start, stop, stopAll, waitUntil, type Running } from './helpers/server.js';
 
 let srv: Running;
 const test = suite('keep-alive and pipelining');
@@ -224,6 +224,30 @@ test('Node http.Agent with keepAlive reuses one connection', async () => {
   } finally {
     agent.destroy();
   }
+});
+
+// The last request of each says Connection: close, so thread-per-connection
+// MPMs (fewer threads than clients) get to serve every client too.
+test('200 concurrent keep-alive connections, 5 requests each', async () => {
+  // Earlier tests' connections are gone first, so the counts below are this test's.
+  await waitUntil(() => srv.server.stats().connectionsOpen === 0, 5000, () => JSON.stringify(srv.server.stats()));
+  const before = srv.server.stats();
+  const clients = await Promise.all(Array.from({ length: 200 }, () => RawClient.open(srv.port)));
+  await Promise.all(
+    clients.map(async (c, k) => {
+      for (let i = 0; i < 5; i++) {
+        await c.write(get(`/n/${k}-${i}`, i === 4 ? 'Connection: close\r\n' : ''));
+        const r = await c.response({ timeout: 10000 });
+        assert.is(r.body.toString(), `#${k}-${i}`);
+      }
+      await c.waitEnd();
+    }),
+  );
+  const mid = srv.server.stats();
+  assert.is(mid.connectionsTotal - before.connectionsTotal, 200);
+  assert.is(mid.requestsTotal - before.requestsTotal, 1000);
+  for (const c of clients) c.destroy();
+  await waitUntil(() => srv.server.stats().connectionsOpen === 0, 5000, () => JSON.stringify(srv.server.stats()));
 });
 
 test('limits.maxKeepAliveRequests: the last allowed response says close', async () => {

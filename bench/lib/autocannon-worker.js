@@ -14,6 +14,7 @@ const result = await autocannon({
   duration: opts.durationS,
   timeout: opts.timeoutS,
   pipelining: 1,
+  headers: opts.headers ?? {},
 });
 const latency = result.latency;
 process.stdout.write(JSON.stringify({

@@ -21,8 +21,8 @@ export function autocannonVersion() {
   }
 }
 
-export function runAutocannon({ url, connections, durationS, timeoutS = 10, cpus, onStart = () => {} }) {
-  const payload = JSON.stringify({ url, connections, durationS, timeoutS });
+export function runAutocannon({ url, connections, durationS, timeoutS = 10, headers = {}, cpus, onStart = () => {} }) {
+  const payload = JSON.stringify({ url, connections, durationS, timeoutS, headers });
   const [cmd, args, pinned] = pinnedCommand(cpus, process.execPath, [WORKER, payload]);
   return new Promise((resolve) => {
     const reapedBefore = ownReapedChildTicks();

@@ -1,29 +1,60 @@
 // Every child process the bench starts is registered here, so that a normal
 // end, an error or Ctrl-C stops them all by pid and no server is left running.
+// Servers run in their own process group: the whole group is killed too.
+// Functions registered with onExit run after that (e.g. removing the temp dir).
 import { descendants } from './proc-cpu.js';
 
-const live = new Map(); // pid -> label
+const live = new Map(); // pid -> { label, group }
+const exitHooks = [];
 
-export function track(child, label) {
-  live.set(child.pid, label);
-  child.once('exit', () => live.delete(child.pid));
+export function track(child, label, { group = false } = {}) {
+  live.set(child.pid, { label, group });
+  child.once('exit', () => {
+    // A server's group may outlive its leader (children still exiting); keep
+    // it registered until stopProcess() untracks it.
+    if (!live.get(child.pid)?.group) live.delete(child.pid);
+  });
 }
 
 export function untrack(pid) {
   live.delete(pid);
 }
 
-/** Sends SIGKILL to every tracked process and its descendants (synchronous, safe in 'exit'). */
+export function onExit(fn) {
+  exitHooks.push(fn);
+}
+
+/** Sends SIGKILL to every tracked process, its descendants and its group (synchronous, safe in 'exit'). */
 export function killAllNow() {
-  for (const pid of [...live.keys()]) {
-    for (const p of [pid, ...descendants(pid)]) {
+  for (const [pid, { group }] of [...live.entries()]) {
+    let kids = [];
+    try {
+      kids = descendants(pid);
+    } catch {
+      // gone
+    }
+    for (const p of [pid, ...kids]) {
       try {
         process.kill(p, 'SIGKILL');
       } catch {
         // already gone
       }
     }
+    if (group) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // no such group
+      }
+    }
     live.delete(pid);
+  }
+  while (exitHooks.length) {
+    try {
+      exitHooks.shift()();
+    } catch {
+      // best effort
+    }
   }
 }
 

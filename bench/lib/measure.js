@@ -4,26 +4,32 @@ import { treeTicks, cpuBusyTicks, clockTicks } from './proc-cpu.js';
 
 /**
  * @param loadgen   from ensureLoadGenerator()
- * @param server    handle from startServer()
+ * @param server    handle from startProcess()
  * @param benchCpus CPU numbers of server + client (for "other CPU")
+ * @param clientPids the bench's own client processes running during the run
+ *                  (slow readers): their CPU is reported apart, not as "other"
  */
-export async function measureRun({ loadgen, server, url, connections, durationS, clientCpus, benchCpus }) {
+export async function measureRun({ loadgen, server, url, connections, durationS, headers, clientCpus, benchCpus, clientPids = [] }) {
   const hz = clockTicks();
   let serverBefore = null;
   let busyBefore = null;
+  let clientsBefore = 0;
   let t0 = null;
+  const clientTicks = () => clientPids.reduce((s, p) => s + (treeTicks(p) ?? 0), 0);
   // Sampled when the load generator reports that the load begins (right after
   // wrk is spawned; after autocannon's worker has loaded).
   const onStart = () => {
     serverBefore = treeTicks(server.pid);
     busyBefore = cpuBusyTicks(benchCpus);
+    clientsBefore = clientTicks();
     t0 = process.hrtime.bigint();
   };
-  const load = await loadgen.run({ url, connections, durationS, timeoutS: 10, cpus: clientCpus, onStart });
+  const load = await loadgen.run({ url, connections, durationS, timeoutS: 10, headers, cpus: clientCpus, onStart });
   if (t0 === null) onStart(); // the generator failed before it started: figures below come out ~0
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const serverAfter = treeTicks(server.pid);
   const busyAfter = cpuBusyTicks(benchCpus);
+  const clientsCpuS = (clientTicks() - clientsBefore) / hz;
 
   const serverTicks = serverBefore !== null && serverAfter !== null ? serverAfter - serverBefore : null;
   const serverCpuS = serverTicks === null ? null : serverTicks / hz;
@@ -54,7 +60,8 @@ export async function measureRun({ loadgen, server, url, connections, durationS,
     loadgenCpuPct: (100 * loadgenCpuS) / load.wallS,
     // Busy time on the bench CPUs that is neither server nor load generator
     // (kernel threads, other processes, steal); tick sampling makes it noisy around 0.
-    otherCpuPct: busyS === null || serverCpuS === null ? null : (100 * (busyS - serverCpuS - loadgenCpuS)) / wallS,
+    otherCpuPct: busyS === null || serverCpuS === null ? null : (100 * (busyS - serverCpuS - loadgenCpuS - clientsCpuS)) / wallS,
+    clientsCpuPct: clientPids.length ? (100 * clientsCpuS) / wallS : null,
     loadgenCpuTicksPolled: load.cpuTicksPolled,
     rawOutput: load.rawOutput,
   };

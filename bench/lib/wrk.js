@@ -17,8 +17,9 @@ export function wrkVersion() {
   return m ? m[1] : 'unknown';
 }
 
-export function wrkArgs({ url, connections, durationS, timeoutS = 10 }) {
-  return ['-t1', `-c${connections}`, `-d${durationS}s`, '--timeout', `${timeoutS}s`, '--latency', url];
+export function wrkArgs({ url, connections, durationS, timeoutS = 10, headers = {} }) {
+  const h = Object.entries(headers).flatMap(([k, v]) => ['-H', `${k}: ${v}`]);
+  return ['-t1', `-c${connections}`, `-d${durationS}s`, '--timeout', `${timeoutS}s`, '--latency', ...h, url];
 }
 
 function toMs(value, unit) {
@@ -66,8 +67,8 @@ export function parseWrkOutput(text) {
  * when this process reaps it, the kernel adds its final total to our cutime,
  * which gives the exact figure, so that is preferred when it is consistent.
  */
-export function runWrk({ url, connections, durationS, timeoutS, cpus, onStart = () => {} }) {
-  const [cmd, args, pinned] = pinnedCommand(cpus, 'wrk', wrkArgs({ url, connections, durationS, timeoutS }));
+export function runWrk({ url, connections, durationS, timeoutS, headers, cpus, onStart = () => {} }) {
+  const [cmd, args, pinned] = pinnedCommand(cpus, 'wrk', wrkArgs({ url, connections, durationS, timeoutS, headers }));
   return new Promise((resolve) => {
     const reapedBefore = ownReapedChildTicks();
     onStart(); // right before the run: wrk loads as soon as it is exec'd

@@ -1,17 +1,44 @@
-// brigade contender: the two hello routes on the public API from dist/.
-import { createServer } from '../../dist/index.js';
+// brigade contender: the hello routes on the public API from dist/, plus the
+// bench docroot through server.static() when DOCROOT is set.
+//
+// Environment (set by bench/contenders/brigade.js):
+//   PORT                 port to listen on (0 = any free port)
+//   BENCH_BRIGADE_MPM    looper | event | worker | leader (default: brigade's default)
+//   BENCH_BRIGADE_THREADS threads of the worker and leader MPMs
+//   BRIGADE_IO_THREADS   ioThreads of the event MPM
+//   DOCROOT              directory served at / (exact routes /plaintext and /json win)
+import * as brigade from '../../dist/index.js';
 
 const port = Number(process.env.PORT ?? 0);
-const options = { host: '127.0.0.1', port };
+const options = {
+  host: '127.0.0.1',
+  port,
+  // Same keep-alive window as the nginx/Apache configs (30 s), and room for the
+  // 10,000-connection idle workload (the fd limit of this machine is 20,000).
+  timeouts: { keepAlive: 30000 },
+  limits: { maxConnections: 19000 },
+};
+if (process.env.BENCH_BRIGADE_MPM) options.mpm = process.env.BENCH_BRIGADE_MPM;
+if (process.env.BENCH_BRIGADE_THREADS) options.threads = Number(process.env.BENCH_BRIGADE_THREADS);
 // Optional knob so the bench can compare I/O thread counts without editing this file.
 if (process.env.BRIGADE_IO_THREADS) options.ioThreads = Number(process.env.BRIGADE_IO_THREADS);
 
-const server = createServer(options);
+const server = brigade.createServer(options);
 server.get('/plaintext', (req, res) => {
   res.setHeader('Content-Type', 'text/plain');
   res.end('Hello, World!');
 });
 server.get('/json', (req, res) => res.json({ message: 'Hello, World!' }));
+
+if (process.env.DOCROOT) {
+  // An SSI filter does not exist in brigade yet; once one is exported as `ssi`
+  // the SSI+gzip workload uses it together with the compress filter.
+  if (typeof brigade.ssi === 'function') {
+    server.filter(brigade.ssi(), { contentTypes: ['text/html'] });
+    server.filter(brigade.compress(), { contentTypes: ['text/html'] });
+  }
+  server.static('/', process.env.DOCROOT);
+}
 
 process.on('SIGTERM', async () => {
   setTimeout(() => process.exit(0), 2000).unref();

@@ -128,7 +128,8 @@ function scan(ctx: FilterContext<BannerState>, brigade: Brigade, banner: Uint8Ar
 
 // ---- a tiny demo server ----
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** Starts a demo server on a free port and prints its URL. */
+async function main(): Promise<void> {
   const server = createServer({ port: 0 });
   server.filter(bannerFilter('<div style="background:#fe0;padding:4px">Served through the banner filter</div>'), {
     contentTypes: ['text/html'],
@@ -148,3 +149,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`banner filter demo: http://${host}:${port}/  (and /plain); Ctrl-C to stop`);
   process.once('SIGINT', () => void server.close().then(() => process.exit(0)));
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) void main();

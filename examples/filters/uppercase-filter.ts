@@ -73,7 +73,8 @@ async function passFile(ctx: FilterContext<boolean>, before: Brigade, file: File
 
 // ---- a tiny demo server ----
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** Starts a demo server on a free port and prints its URL. */
+async function main(): Promise<void> {
   const server = createServer({ port: 0 });
   server.filter(uppercaseFilter, { contentTypes: ['text/plain'] });
   server.get('/', async (_req, res) => {
@@ -96,3 +97,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`uppercase filter demo: http://${host}:${port}/  (and /source, /html); Ctrl-C to stop`);
   process.once('SIGINT', () => void server.close().then(() => process.exit(0)));
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) void main();

@@ -214,7 +214,9 @@ void Connection::flush() {
         release(done, true);
       }
       if (static_cast<uint64_t>(w) < bytes) break;  // socket buffer full
-      if (budget == 0) {
+      // Budget used up: continue next turn — unless the queue is empty, when the
+      // end-of-output handling below must run now (nothing else would run it).
+      if (budget == 0 && !out_.empty()) {
         mark_runnable();
         return;
       }
@@ -254,7 +256,7 @@ void Connection::flush() {
       out_.pop_front();
       release(done, true);
     }
-    if (budget == 0) {
+    if (budget == 0 && !out_.empty()) {
       mark_runnable();
       return;
     }

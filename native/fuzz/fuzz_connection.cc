@@ -10,7 +10,8 @@
 // truncated final op is ignored):
 //   byte 0  bit0 JS drains inline from the doorbell (looper MPM), else only on DRAIN ops
 //           bit1 "sync handlers": JS answers a request with no body while draining
-//           bit2 small socket buffers (EAGAIN on both sides sooner)
+//           bit2 small socket buffers (EAGAIN on both sides sooner), 16 KiB send budget
+//                per turn, at most 3 connections (accept backpressure)
 //           bit3 max_pipelined 1 (else 4)
 //           bit4 request ring 64 KiB (the smallest the TS options allow) else 256 KiB
 //           bits5-6 max_keepalive_requests 0/1/2/3
@@ -18,7 +19,7 @@
 //   byte 1  bits0-1 max_head_bytes 1024/2048/4096/ring/8, bits2-3 max_body 0/100/10000/1 MiB,
 //           bits4-5 max_request_line 256/512/1024/8192, bits6-7 max_headers 1/4/16/100
 //   ops (opcode % 16):
-//     0 CONNECT                      open a client (at most 4)
+//     0 CONNECT                      open a client (at most 5)
 //     1 WRITE c lo hi bytes...       client c sends (lo | hi << 8) % 4096 bytes from the input
 //     2 REPEAT c n                   client c sends its last WRITE again n times
 //     3 TURN                         one IoLoop::turn(0)
@@ -38,6 +39,8 @@
 //   * every pool id sent in an EOR came back in exactly one EOR_DONE;
 //   * every slab went back to the allocator exactly once;
 //   * no FILE fd is held, the per-state gauges are 0, no fd leaked;
+//   * every client received responses in request order, nothing after a native
+//     error page;
 // and all along: request-ring messages are well-formed (spans inside the
 // head, the raw head re-parses to the same result, BODY only for requests
 // with a body, nothing for a request after its ABORT), ASan/UBSan/LSan clean.
@@ -157,8 +160,40 @@ struct Client {
   int fd = -1;
   std::string out;   // bytes not yet accepted by the socket
   std::string last;  // last WRITE (for REPEAT)
+  std::string in;    // everything received (checked by check_order)
   bool shut = false;
 };
+
+// What a client received must be responses in request order: the JS model
+// stamps "X-Seq: <seq>" into every response head (bodies are A-W, files a-z,
+// so the token occurs nowhere else), and a native error page
+// ("HTTP/1.1 4xx" / "5xx") is the last response on its connection.
+void check_order(const Client& c) {
+  const std::string& s = c.in;
+  long last = -1;
+  size_t error_at = std::string::npos;
+  for (size_t p = 0; p < s.size();) {
+    size_t x = s.find("X-Seq: ", p);
+    size_t e = s.find("HTTP/1.1 4", p);
+    size_t e5 = s.find("HTTP/1.1 5", p);
+    if (e5 < e) e = e5;
+    if (x == std::string::npos && e == std::string::npos) break;
+    if (e < x) {
+      if (error_at == std::string::npos) error_at = e;
+      p = e + 10;
+      continue;
+    }
+    REQUIRE(error_at == std::string::npos, "a response after a native error page");
+    size_t q = x + 7;
+    long v = 0;
+    while (q < s.size() && s[q] >= '0' && s[q] <= '9') v = v * 10 + (s[q++] - '0');
+    if (q == s.size()) break;  // cut off by the end of what arrived
+    REQUIRE(v > last, "responses out of order: seq " + std::to_string(v) + " after " + std::to_string(last));
+    if (std::getenv("BRIGADE_FUZZ_VERBOSE")) std::fprintf(stderr, "client fd %d: seq %ld\n", c.fd, v);
+    last = v;
+    p = q;
+  }
+}
 
 void client_flush(Client& c) {
   while (c.fd >= 0 && !c.out.empty() && !c.shut) {
@@ -182,6 +217,7 @@ void client_read(Client& c) {
     ssize_t r = ::recv(c.fd, buf, sizeof buf, MSG_DONTWAIT);
     if (r > 0) {
       g_client_bytes += static_cast<uint64_t>(r);
+      if (c.in.size() < (8u << 20)) c.in.append(buf, static_cast<size_t>(r));
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
@@ -236,6 +272,12 @@ class Harness {
     config_.send_timeout_ms = 2000;
     config_.linger_ms = 500;
     config_.max_connections = 8;
+    if (small_buffers_) {
+      // Reach the writer's per-turn fairness yield and accept backpressure
+      // (the defaults, 2 MiB and thousands of connections, are out of reach here).
+      config_.max_send_per_turn = 16 * 1024;
+      config_.max_connections = 3;
+    }
     limits_ = config_.limits;
 
     std::memset(g_control, 0, sizeof g_control);
@@ -318,6 +360,8 @@ class Harness {
         case 9:
           if (!in.has(1)) return;
           if (Client* c = client(in.u8())) {
+            client_read(*c);
+            check_order(*c);
             ::close(c->fd);
             c->fd = -1;
           }
@@ -341,6 +385,8 @@ class Harness {
       for (Client& c : clients_) client_read(c);
     }
     for (Client& c : clients_) {
+      client_read(c);
+      check_order(c);
       if (c.fd >= 0) ::close(c.fd);
       c.fd = -1;
     }
@@ -396,7 +442,7 @@ class Harness {
   }
 
   void connect_client() {
-    if (clients_.size() >= 4) return;
+    if (clients_.size() >= 5) return;
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
     if (small_buffers_) {
@@ -542,7 +588,7 @@ class Harness {
   };
 
   // Bytes into the current slab; returns false when out of slab memory.
-  bool slab_bytes(size_t n, Desc* d) {
+  bool slab_bytes(size_t n, Desc* d, const std::string& prefix = "") {
     if (cur_ == nullptr || cur_->capacity - cur_off_ < n) {
       // As lane.ts: the RETIRE waits until the descriptors into the old slab are queued.
       if (cur_) retire_pending_.push_back(cur_->id);
@@ -554,6 +600,7 @@ class Harness {
       cur_off_ = 0;
     }
     for (size_t i = 0; i < n; ++i) cur_->data[cur_off_ + i] = static_cast<uint8_t>('A' + (cur_off_ + i) % 23);
+    std::memcpy(cur_->data + cur_off_, prefix.data(), std::min(prefix.size(), n));
     *d = Desc{static_cast<uint8_t>(buckets::BucketKind::kHeap), 0, cur_->id, static_cast<double>(cur_off_),
               static_cast<double>(n)};
     cur_off_ += static_cast<uint32_t>(n);
@@ -607,7 +654,7 @@ class Harness {
     std::vector<Desc> ds;
     Desc d{};
     if (!r.resp_started) {
-      if (!slab_bytes(40 + size % 16, &d)) return send_retires();
+      if (!slab_bytes(40 + size % 16, &d, "X-Seq: " + std::to_string(r.seq) + "\r\n")) return send_retires();
       ds.push_back(d);
     }
     const size_t body = (flags & 128) ? size_t{size} * 512 : size;

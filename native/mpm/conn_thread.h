@@ -34,7 +34,32 @@ class ConnThread {
     loop_.wake();
   }
   bool stopping() const { return stop_.load(std::memory_order_acquire); }
-  void wake() { loop_.wake(); }
+  // JS published responses: the busy thread sees the waker; an idle one
+  // (asleep on cv) is woken to run a turn for them.
+  void wake() {
+    loop_.wake();
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      wake_pending = true;
+    }
+    cv.notify_one();
+  }
+  // Sleeps on cv until pred() or a wake-up; runs idle turns for wake-ups and
+  // drain requests meanwhile. Called with lk held.
+  template <typename Pred>
+  void sleep_until(std::unique_lock<std::mutex>& lk, Pred pred) {
+    for (;;) {
+      if (loop_.announce_sleep()) wake_pending = true;
+      cv.wait(lk, [&] { return pred() || stopping() || drain_pending || wake_pending; });
+      loop_.end_sleep();
+      if (pred() || stopping()) return;
+      drain_pending = false;
+      wake_pending = false;
+      lk.unlock();
+      loop_.turn(0);  // late responses (stale connections), drain reports
+      lk.lock();
+    }
+  }
   void shutdown() { loop_.shutdown(); }
   const conn::IoStats& stats() const { return loop_.stats(); }
 
@@ -47,6 +72,7 @@ class ConnThread {
   uint16_t handed_port = 0;
   bool promoted = false;       // leader MPM: woken as the new leader
   bool drain_pending = false;  // run an idle turn so the drain is reported
+  bool wake_pending = false;   // JS published responses while this thread slept
 
  private:
   IoLoop loop_;

@@ -40,6 +40,14 @@ class IoLoop {
   // Owner thread only. Returns false (and closes fd) if it cannot.
   bool adopt(int fd, uint32_t remote_ipv4, uint16_t remote_port);
   uint64_t open_connections() const { return open_; }
+  // Thread-per-connection MPMs sleep on a condition variable between
+  // connections: announce it so JS calls wake() for late responses.
+  // Returns true if responses are already waiting (then do not sleep).
+  bool announce_sleep() {
+    lane_->store(bridge::kIoSleeping, 1);
+    return !lane_->responses().empty();
+  }
+  void end_sleep() { lane_->store(bridge::kIoSleeping, 0); }
   bool drain_requested() const { return ctx_.draining; }
 
   // For drivers that do their own waiting (looper).

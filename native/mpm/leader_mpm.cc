@@ -53,18 +53,10 @@ bool LeaderMpm::start() {
 
 bool LeaderMpm::wait_for_leadership(ConnThread& t) {
   std::unique_lock<std::mutex> lk(t.mu);
-  for (;;) {
-    t.cv.wait(lk, [&t] { return t.promoted || t.stopping() || t.drain_pending; });
-    if (t.stopping()) return false;
-    if (t.promoted) {
-      t.promoted = false;
-      return true;
-    }
-    t.drain_pending = false;
-    lk.unlock();
-    t.idle_turn();  // report "drained" for this lane while asleep
-    lk.lock();
-  }
+  t.sleep_until(lk, [&t] { return t.promoted; });
+  if (t.stopping()) return false;
+  t.promoted = false;
+  return true;
 }
 
 void LeaderMpm::promote_next() {
@@ -92,21 +84,16 @@ void LeaderMpm::thread_main(uint32_t index) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         fd = -1;
       }
+      if (fd >= 0 && (stop_.load() || draining_.load())) {
+        ::close(fd);  // arrived while shutting down: never served
+        fd = -1;
+      }
     }
     if (fd < 0) {
       // Stopping or draining: no more accepting. Stay leader (nobody else accepts),
       // act on drain requests until stopped.
       std::unique_lock<std::mutex> lk(t.mu);
-      for (;;) {
-        t.cv.wait_for(lk, std::chrono::milliseconds(100), [&t] { return t.stopping() || t.drain_pending; });
-        if (t.stopping()) break;
-        if (t.drain_pending) {
-          t.drain_pending = false;
-          lk.unlock();
-          t.idle_turn();
-          lk.lock();
-        }
-      }
+      t.sleep_until(lk, [] { return false; });  // until stopped
       break;
     }
     promote_next();  // hand leadership over before doing the work

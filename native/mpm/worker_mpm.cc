@@ -45,6 +45,10 @@ void WorkerMpm::listener_main() {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // out of fds: back off
         fd = -1;
       }
+      if (fd >= 0 && (stop_.load() || draining_.load())) {
+        ::close(fd);  // arrived while shutting down: never served
+        fd = -1;
+      }
     }
     ConnThread& t = *threads_[w];
     {
@@ -71,18 +75,11 @@ void WorkerMpm::worker_main(uint32_t index) {
     uint16_t port;
     {
       std::unique_lock<std::mutex> lk(t.mu);
-      for (;;) {
-        t.cv.wait(lk, [&t] { return t.handed_fd >= 0 || t.stopping() || t.drain_pending; });
-        if (t.stopping()) {
-          lk.unlock();
-          t.shutdown();
-          return;
-        }
-        if (t.handed_fd >= 0) break;
-        t.drain_pending = false;
+      t.sleep_until(lk, [&t] { return t.handed_fd >= 0; });
+      if (t.stopping()) {
         lk.unlock();
-        t.idle_turn();  // reports "drained" for this lane (it has no connection)
-        lk.lock();
+        t.shutdown();
+        return;
       }
       fd = t.handed_fd;
       ip = t.handed_ip;

@@ -20,6 +20,10 @@ export interface ServeConfig {
   mpm?: 'event' | 'looper' | 'worker' | 'leader';
   /** Threads of the worker/leader MPMs. */
   threads?: number;
+  /** --gzip: compress compressible files on the fly (gzip, br, deflate) and serve .br/.gz siblings. */
+  gzip?: boolean;
+  /** --cache: Cache-Control max-age of the files, in seconds. */
+  maxAge?: number;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'version' } | ServeConfig;
@@ -37,6 +41,10 @@ Options for serve:
       --io-threads <n>  native I/O threads of the event MPM, 1-${MAX_IO_THREADS} (default 1)
       --mpm <name>      looper (default), event, worker or leader
       --threads <n>     threads of the worker/leader MPMs, 1-1024 (default 32)
+      --gzip            compress text files on the fly (br, gzip, deflate, negotiated)
+                        and serve precompressed x.br / x.gz siblings
+      --cache <time>    Cache-Control max-age: seconds, or a number with s, m, h, d
+                        or w (e.g. 1h, 7d; default 0)
 `;
 
 // Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
@@ -45,6 +53,19 @@ function parseInteger(text: string, name: string, min: number, max: number): num
   const n = Number(text);
   if (n < min || n > max) return `${name} must be an integer from ${min} to ${max}, got ${text}`;
   return n;
+}
+
+/** Largest max-age: caches must handle delta-seconds up to 2^31 (RFC 9111 §1.2.2). */
+export const MAX_CACHE_SECONDS = 2 ** 31 - 1;
+const UNIT_SECONDS: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
+
+/** "3600", "90s", "30m", "1h", "7d", "2w" → seconds; an error message otherwise. */
+export function parseDuration(text: string, name: string): number | string {
+  const m = /^([0-9]{1,10})([smhdw]?)$/.exec(text);
+  if (!m) return `${name} must be seconds or a number with s, m, h, d or w (e.g. 1h), got ${JSON.stringify(text)}`;
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  if (seconds > MAX_CACHE_SECONDS) return `${name} must be at most ${MAX_CACHE_SECONDS} seconds, got ${text}`;
+  return seconds;
 }
 
 // Host names per RFC 1123 labels, or an IPv4/IPv6 literal (brackets optional).
@@ -73,6 +94,8 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
         'io-threads': { type: 'string' },
         mpm: { type: 'string' },
         threads: { type: 'string' },
+        gzip: { type: 'boolean' },
+        cache: { type: 'string' },
       },
     });
   } catch (err) {
@@ -90,7 +113,9 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
       values.host !== undefined ||
       values['io-threads'] !== undefined ||
       values.mpm !== undefined ||
-      values.threads !== undefined
+      values.threads !== undefined ||
+      values.gzip !== undefined ||
+      values.cache !== undefined
     ) {
       return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
     }
@@ -134,6 +159,12 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
     const n = parseInteger(values.threads, '--threads', 1, 1024);
     if (typeof n === 'string') return { ok: false, error: n };
     config.threads = n;
+  }
+  if (values.gzip) config.gzip = true;
+  if (values.cache !== undefined) {
+    const n = parseDuration(values.cache, '--cache');
+    if (typeof n === 'string') return { ok: false, error: n };
+    config.maxAge = n;
   }
   return { ok: true, command: config };
 }

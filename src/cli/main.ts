@@ -47,7 +47,10 @@ async function serve(config: ServeConfig): Promise<void> {
     ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
     ...(config.threads === undefined ? {} : { threads: config.threads }),
   });
-  server.static('/', dir);
+  server.static('/', dir, {
+    ...(config.gzip ? { compress: true } : {}),
+    ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
+  });
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {

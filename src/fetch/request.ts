@@ -10,7 +10,8 @@
 // Request.prototype (no global is patched). Every Request member that
 // FetchRequest does not implement itself (cache, mode, formData(), ...) is
 // forwarded to a native Request that is materialised on first use from the
-// fields above; from then on body reads go through that native Request.
+// fields above (the body stream is handed over unless it was read already;
+// then body reads go through the native Request).
 // Node 20's undici keeps a Request's state under symbol keys and checks
 // brands with instanceof, so those keys are forwarded as well: `new
 // Request(request)` and `fetch(request)` (a proxy) work with a FetchRequest.
@@ -34,11 +35,12 @@ export class FetchRequest {
   readonly #host: FetchHost;
   #url: string | undefined;
   #headers: Headers | undefined;
-  #controller: AbortController | undefined;
   #signal: AbortSignal | undefined;
   #stream: ReadableStream<Uint8Array> | null | undefined;
   #used = false;
   #native: Request | undefined;
+  // The body went to the native Request: body reads go through it from then on.
+  #nativeBody = false;
 
   constructor(req: BrigadeRequestApi, host: FetchHost) {
     this.#req = req;
@@ -88,7 +90,6 @@ export class FetchRequest {
         this.#signal = AbortSignal.abort(new DOMException('The client closed the connection', 'AbortError'));
       } else {
         const c = new AbortController();
-        this.#controller = c;
         this.#signal = c.signal;
         onClientAbort(this.#req, () => c.abort(new DOMException('The client closed the connection', 'AbortError')));
       }
@@ -107,7 +108,7 @@ export class FetchRequest {
   }
 
   get body(): ReadableStream<Uint8Array> | null {
-    if (this.#native) return this.#native.body;
+    if (this.#nativeBody) return this.#native!.body;
     if (this.#stream === undefined) {
       if (!this.#hasBody) {
         this.#stream = null;
@@ -125,14 +126,14 @@ export class FetchRequest {
   }
 
   get bodyUsed(): boolean {
-    if (this.#native) return this.#native.bodyUsed;
+    if (this.#nativeBody) return this.#native!.bodyUsed;
     if (this.#stream) return streamIsDisturbed(this.#stream);
     return this.#used && this.#stream !== null && this.#hasBody;
   }
 
   /** Whole body via brigade (no stream), or via the stream/native Request once those exist. */
   async #bytes(): Promise<Uint8Array> {
-    if (this.#native) return new Uint8Array(await this.#native.arrayBuffer());
+    if (this.#nativeBody) return new Uint8Array(await this.#native!.arrayBuffer());
     if (this.#stream !== undefined) {
       if (this.#stream === null) return new Uint8Array(0);
       if (isDisturbed(this.#stream)) throw unusable();
@@ -171,7 +172,14 @@ export class FetchRequest {
   }
 
   clone(): Request {
+    if (this.bodyUsed) throw unusable();
     return this.#materialise().clone();
+  }
+
+  async formData(): Promise<FormData> {
+    const n = this.#materialise();
+    if (this.#hasBody && !this.#nativeBody) throw unusable(); // read already
+    return n.formData();
   }
 
   /**
@@ -182,14 +190,18 @@ export class FetchRequest {
     if (this.#native) return this.#native;
     const method = this.method;
     const init: RequestInit & { duplex?: 'half' } = { method, headers: this.headers, signal: this.signal };
-    if (method !== 'GET' && method !== 'HEAD') {
+    // The body goes along unless it was read already (then the native Request has none).
+    let give = false;
+    if (method !== 'GET' && method !== 'HEAD' && this.#hasBody && !(this.#used && this.#stream === undefined)) {
       const stream = this.body;
-      if (stream) {
+      if (stream && !isDisturbed(stream)) {
         init.body = stream;
         init.duplex = 'half';
+        give = true;
       }
     }
     this.#native = new NativeRequest(this.url, init);
+    this.#nativeBody = give;
     return this.#native;
   }
 

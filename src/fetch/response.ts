@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import mime from 'mime-types';
 import { clientAborted, onClientAbort } from './abort.js';
+import { FastResponse, fastResponseSource } from './fast-response.js';
 import type { FetchHost } from './types.js';
 import type { Request as BrigadeRequestApi, Response as BrigadeResponseApi } from '../types.js';
 
@@ -110,6 +111,14 @@ export function sendFetchResponse(response: unknown, req: BrigadeRequestApi, res
     return;
   }
   if (response instanceof FileResponse) return sendFile(response, res);
+  if (response instanceof FastResponse) {
+    const src = fastResponseSource(response); // before .body, which would make a stream
+    if (src !== undefined) {
+      applyHead(response, res);
+      res.end(src);
+      return;
+    }
+  }
   const body = response.body;
   if (body === null) {
     applyHead(response, res);

@@ -149,6 +149,16 @@ export function byterange(options: ByterangeOptions = {}): Filter<boolean> {
   return {
     name: 'byterange',
     type: 'protocol',
+    // Without a Range header there is nothing to do but advertise ranges: stay
+    // out of the chain so the response keeps the fast path.
+    init(ctx: FilterContext<boolean>): boolean {
+      const res = ctx.response;
+      const method = ctx.request.method;
+      if (res.statusCode !== 200 || (method !== 'GET' && method !== 'HEAD')) return false;
+      if (ctx.request.header('range') !== undefined) return true;
+      if (!res.hasHeader('accept-ranges') && !res.hasHeader('content-range')) res.setHeader('Accept-Ranges', 'bytes');
+      return false;
+    },
     filter(ctx: FilterContext<boolean>, brigade: Brigade): void | Promise<void> {
       if (ctx.state) return ctx.pass(brigade);
       ctx.state = true;

@@ -15,6 +15,8 @@ export class FilterChain {
   private readonly links: Link[] = [];
   private broken = false;
   private detached = false;
+  // Brigades handed to filters that went async during the pass() under way.
+  private heldAsync: Brigade[] | null = null;
   private readonly request: Request;
 
   /**
@@ -71,16 +73,26 @@ export class FilterChain {
       return;
     }
     let r: void | Promise<void>;
+    const heldAsync: Brigade[] = [];
+    this.heldAsync = heldAsync;
     try {
       r = this.passFrom(0, brigade);
     } catch (err) {
       this.broken = true;
       throw err;
+    } finally {
+      this.heldAsync = null;
     }
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
       (r as Promise<void>).then(undefined, () => {
         this.broken = true;
       });
+    } else if (heldAsync.length > 0) {
+      // A filter went async but the pass returned at once (a filter in front
+      // did not return ctx.pass()'s promise): the response thinks the chain is
+      // done and unpins the slabs, while the async filter still holds buckets.
+      // Copy them now, before that memory can be reused.
+      for (const b of heldAsync) b.setaside();
     }
     return r;
   }
@@ -89,15 +101,15 @@ export class FilterChain {
     const link = this.links[index];
     if (!link) return; // past the sink: nothing consumes it
     const r = link.filter.filter(link.ctx, brigade);
-    // An async filter still holds this brigade while it awaits, and other
-    // responses may meanwhile retire and reuse the slab its HEAP buckets view.
-    // Copy what it holds now, before anything else runs (the sink empties the
-    // brigade, so whatever already went out costs nothing here).
+    // An async filter goes on after this tick. The slabs its HEAP buckets view
+    // stay pinned until the pass's promise settles (BrigadeResponse.sendBrigade),
+    // so nothing needs copying, unless that promise never reaches the response
+    // (see pass()). And the handler may have finished synchronously, leaving the
+    // request a view of the lane's request ring, which later requests
+    // overwrite: copy it out while it is still intact, so ctx.request stays
+    // valid after the await.
     if (r !== undefined && typeof (r as Promise<void>).then === 'function') {
-      brigade.setaside();
-      // The handler may have finished synchronously, leaving the request a view
-      // of the lane's request ring, which later requests overwrite: copy it out
-      // while it is still intact, so ctx.request stays valid after the await.
+      this.heldAsync?.push(brigade);
       this.detachRequest();
     }
     return r;

@@ -228,6 +228,11 @@ export function compress(options: CompressOptions = {}): Filter<CompressState> {
   return {
     name: 'compress',
     type: 'content-set',
+    // Stay out early when nothing will be compressed, so the response keeps
+    // the fast path (no chain) — the brigade-dependent checks come later.
+    init(ctx: FilterContext<CompressState>): boolean {
+      return decide(ctx, null, o) !== null;
+    },
     filter(ctx: FilterContext<CompressState>, brigade: Brigade): void | Promise<void> {
       let state = ctx.state;
       if (!state) {
@@ -251,7 +256,7 @@ export function compress(options: CompressOptions = {}): Filter<CompressState> {
 }
 
 /** The coding to use for this response, or null to stay out. Sets Vary as a side effect. */
-function decide(ctx: FilterContext<CompressState>, brigade: Brigade, o: Resolved): Coding | null {
+function decide(ctx: FilterContext<CompressState>, brigade: Brigade | null, o: Resolved): Coding | null {
   const res = ctx.response;
   if (res.headersSent) return null;
   const status = res.statusCode;
@@ -272,7 +277,7 @@ function decide(ctx: FilterContext<CompressState>, brigade: Brigade, o: Resolved
   if (ctx.request.method === 'HEAD') return null; // like expressjs/compression: HEAD answers identity
   const declared = Number(res.getHeader('content-length'));
   if (res.hasHeader('content-length') && Number.isFinite(declared) && declared < o.threshold) return null;
-  if (brigade.hasEos && brigade.length < o.threshold) return null;
+  if (brigade && brigade.hasEos && brigade.length < o.threshold) return null;
   const chosen = negotiateEncoding(ctx.request.header('accept-encoding'), o.offered);
   // undefined: not even identity is acceptable (identity;q=0). We send identity
   // anyway (RFC 9110 §12.5.3 allows it) rather than a 406 the client cannot use.
@@ -338,6 +343,14 @@ async function compressStream(ctx: FilterContext<CompressState>, state: Compress
         for await (const part of readFileChunks(b, PIECE)) {
           await z.write(part);
           await drain(false);
+          // The pool (and with it the fd) is gone: the server shut down or the
+          // response was dropped. Stop reading a descriptor that may be reused.
+          if (ctx.request.pool.destroyed) {
+            z.close();
+            state.mode = 'done';
+            state.z = null;
+            return;
+          }
         }
       } else if (b instanceof HeapBucket || b instanceof ImmortalBucket) {
         // Set aside above: these bytes are ours now; zlib takes them a piece at a time.

@@ -36,6 +36,7 @@ export function networkFilter(target: NetworkTarget): Filter<never> {
           lane.pushMeta(L.KIND_EOS);
         } else if (b instanceof EorBucket) {
           lane.pushMeta(L.KIND_EOR, (b.pool as Pool).id, target.framing.close ? L.BUCKET_CLOSE : 0);
+          (b.pool as Pool).markEorPassed();
         }
         ++n;
       }

@@ -1,9 +1,21 @@
 // The TypeScript static-file handler: maps the request onto a file below a
 // root, answers 301/304/403/404/405 itself, and hands regular files to the
 // native writer with res.sendFd (sendfile; the bytes never enter JS).
+//
+// Preconditions (If-Match, If-Unmodified-Since → 412; If-None-Match,
+// If-Modified-Since → 304) are evaluated here, as the conditional filter
+// would. A mount also brings its output filters (createStaticMount):
+// byterange (206/416, default on) and compress (off by default), which apply
+// only to the files this mount serves; with neither, responses keep the fast
+// path. Precompressed siblings (x.js.br, x.js.gz) are chosen here, before any
+// filter runs.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { byterange } from '../filters/byterange.js';
+import { compress, negotiateEncoding, type CompressOptions } from '../filters/compress.js';
+import { evaluatePreconditions } from '../filters/conditional.js';
+import type { Filter, FilterContext } from '../filters/filter.js';
 import type { Handler, Request, Response } from '../types.js';
 import { contentTypeFor } from './mime.js';
 import { resolveSafePath, type DotfilesPolicy } from './safe-path.js';
@@ -17,7 +29,29 @@ export interface StaticOptions {
   followSymlinks?: boolean;
   /** Cache-Control max-age in seconds (default 0 → 'public, max-age=0'). */
   maxAge?: number;
+  /** Compress files on the fly (gzip, br, deflate; negotiated). true or compress() options. Default false. */
+  compress?: boolean | CompressOptions;
+  /** Answer Range requests (206, multipart/byteranges, 416, If-Range). Default true. */
+  ranges?: boolean;
+  /**
+   * Serve a precompressed sibling (x.js.br, x.js.gz) when it is at least as
+   * new as x.js and the client accepts its coding. Default: on when compress is on.
+   */
+  precompressed?: boolean;
 }
+
+/** What server.static() installs: the handler and the filters for the files it serves. */
+export interface StaticMount {
+  handler: Handler;
+  /** Register each with the mount's path prefix; they act only on this mount's file responses. */
+  filters: Filter<unknown>[];
+}
+
+/** Sibling suffixes of precompressed variants, by coding, in the server's order of preference. */
+const VARIANTS: readonly (readonly ['br' | 'gzip', string])[] = [
+  ['br', '.br'],
+  ['gzip', '.gz'],
+];
 
 type Opened =
   | { kind: 'file'; fd: number; stat: fs.Stats }
@@ -29,6 +63,7 @@ const REASON: Record<number, string> = {
   400: 'Bad Request',
   403: 'Forbidden',
   404: 'Not Found',
+  412: 'Precondition Failed',
   405: 'Method Not Allowed',
   500: 'Internal Server Error',
 };
@@ -71,28 +106,6 @@ function sendStatus(res: Response, status: number): void {
     .end(REASON[status] ?? 'Error');
 }
 
-// Weak comparison (RFC 9110 §8.8.3.2): opaque tags equal, W/ ignored.
-function noneMatch(header: string, etag: string): boolean {
-  const ours = etag.startsWith('W/') ? etag.slice(2) : etag;
-  for (let tag of header.split(',')) {
-    tag = tag.trim();
-    if (tag === '*') return true;
-    if (tag.startsWith('W/')) tag = tag.slice(2);
-    if (tag === ours) return true;
-  }
-  return false;
-}
-
-function notModified(req: Request, etag: string, mtimeMs: number): boolean {
-  const inm = req.header('if-none-match');
-  if (inm !== undefined) return noneMatch(inm, etag);
-  const ims = req.header('if-modified-since');
-  if (ims === undefined) return false;
-  const since = Date.parse(ims);
-  // HTTP dates have one-second resolution; compare whole seconds.
-  return !Number.isNaN(since) && Math.floor(mtimeMs / 1000) <= Math.floor(since / 1000);
-}
-
 // The part of the URL path below the mount, still percent-encoded, so that
 // resolveSafePath decodes it exactly once. The router leaves params['*'] raw;
 // should the server hand it over decoded, recover the raw form from req.path
@@ -121,7 +134,25 @@ function redirectTarget(req: Request): string {
   return safe + '/' + (req.query === '' ? '' : '?' + req.query);
 }
 
+/** A filter that stays out of every response but those whose request is in `served`. */
+function onlyFor<S>(served: WeakSet<object>, f: Filter<S>): Filter<unknown> {
+  const inner = f as Filter<unknown>;
+  return {
+    name: inner.name,
+    type: inner.type,
+    init(ctx: FilterContext<unknown>): boolean {
+      if (!served.has(ctx.request)) return false;
+      return inner.init ? inner.init(ctx) !== false : true;
+    },
+    filter: (ctx, brigade) => inner.filter(ctx, brigade),
+  };
+}
+
 export function createStaticHandler(root: string, options: StaticOptions = {}): Handler {
+  return createStaticMount(root, options).handler;
+}
+
+export function createStaticMount(root: string, options: StaticOptions = {}): StaticMount {
   const rootAbs = path.resolve(root);
   const index = options.index ?? ['index.html'];
   const dotfiles: DotfilesPolicy = options.dotfiles ?? 'ignore';
@@ -137,6 +168,15 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
     }
   }
   const cacheControl = `public, max-age=${maxAge}`;
+  const ranges = options.ranges ?? true;
+  const compressOption = options.compress ?? false;
+  const precompressed = options.precompressed ?? compressOption !== false;
+  // Requests whose response is a file of this mount: the mount's filters act on those only.
+  const served = new WeakSet<object>();
+  const filters: Filter<unknown>[] = [];
+  // Preconditions (304/412) are the handler's own, before any filter runs.
+  if (ranges) filters.push(onlyFor(served, byterange()));
+  if (compressOption !== false) filters.push(onlyFor(served, compress(compressOption === true ? {} : compressOption)));
 
   // realpath(root), resolved once; retried on failure so a root created after
   // startup still works.
@@ -188,23 +228,77 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
     return stat.isDirectory() ? { kind: 'dir' } : { kind: 'missing' }; // FIFOs, sockets, devices
   }
 
+  // The precompressed sibling to send instead of name (fd/stat: the original),
+  // and whether any sibling exists (then the response varies by Accept-Encoding).
+  async function variant(req: Request, name: string, stat: fs.Stats): Promise<{ vary: boolean; pick: { coding: string; fd: number; stat: fs.Stats } | null }> {
+    const accept = req.header('accept-encoding');
+    if (!precompressed || accept === undefined) return { vary: false, pick: null };
+    const found: { coding: string; fd: number; stat: fs.Stats }[] = [];
+    for (const [coding, suffix] of VARIANTS) {
+      const o = await open(name + suffix);
+      if (o.kind !== 'file') continue;
+      // A sibling older than the file is stale: never served.
+      if (o.stat.mtimeMs >= stat.mtimeMs) found.push({ coding, fd: o.fd, stat: o.stat });
+      else closeFd(o.fd);
+    }
+    if (found.length === 0) return { vary: false, pick: null };
+    const chosen = negotiateEncoding(accept, [...found.map((f) => f.coding), 'identity']);
+    let pick: { coding: string; fd: number; stat: fs.Stats } | null = null;
+    for (const f of found) {
+      if (f.coding === chosen && pick === null) pick = f;
+      else closeFd(f.fd);
+    }
+    return { vary: true, pick };
+  }
+
+  async function deliver(req: Request, res: Response, name: string, fd: number, stat: fs.Stats): Promise<void> {
+    let v: Awaited<ReturnType<typeof variant>>;
+    try {
+      v = await variant(req, name, stat);
+    } catch (err) {
+      closeFd(fd);
+      throw err;
+    }
+    if (v.vary) res.setHeader('Vary', 'Accept-Encoding');
+    if (v.pick) {
+      closeFd(fd);
+      res.setHeader('Content-Encoding', v.pick.coding);
+      sendFile(req, res, name, v.pick.fd, v.pick.stat);
+      return;
+    }
+    sendFile(req, res, name, fd, stat);
+  }
+
   function sendFile(req: Request, res: Response, name: string, fd: number, stat: fs.Stats): void {
     if (res.aborted || res.finished || res.headersSent) {
       closeFd(fd);
       return;
     }
+    served.add(req);
     const mtimeMs = Math.floor(stat.mtimeMs);
     const etag = `W/"${stat.size.toString(16)}-${mtimeMs.toString(16)}"`;
     res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', new Date(mtimeMs).toUTCString());
+    const lastModified = new Date(mtimeMs).toUTCString();
+    res.setHeader('Last-Modified', lastModified);
     res.setHeader('Cache-Control', cacheControl);
-    if (notModified(req, etag, mtimeMs)) {
+    // RFC 9110 §13.2.2, the same evaluation as the conditional filter's.
+    const validators = (n: string): string | undefined => (n === 'etag' ? etag : n === 'last-modified' ? lastModified : undefined);
+    const precondition = evaluatePreconditions(req, { statusCode: 200, getHeader: validators });
+    if (precondition === 412) {
       closeFd(fd);
+      res.removeHeader('Content-Encoding');
+      sendStatus(res, 412);
+      return;
+    }
+    if (precondition === 304) {
+      closeFd(fd);
+      res.removeHeader('Content-Encoding');
       res.status(304).end();
       return;
     }
     res.setHeader('Content-Type', contentTypeFor(name));
-    res.setHeader('Accept-Ranges', 'none');
+    // With ranges on, the byterange filter says 'bytes' where it can serve them.
+    if (!ranges) res.setHeader('Accept-Ranges', 'none');
     res.status(200);
     if (stat.size === 0) {
       closeFd(fd);
@@ -230,7 +324,7 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
     const target = resolved.path;
     const opened = await open(target);
     if (opened.kind === 'file') {
-      sendFile(req, res, target, opened.fd, opened.stat);
+      await deliver(req, res, target, opened.fd, opened.stat);
       return;
     }
     if (opened.kind === 'error') {
@@ -254,7 +348,7 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
       const candidate = path.join(target, name);
       const idx = await open(candidate);
       if (idx.kind === 'file') {
-        sendFile(req, res, candidate, idx.fd, idx.stat);
+        await deliver(req, res, candidate, idx.fd, idx.stat);
         return;
       }
       if (idx.kind === 'error') {
@@ -265,7 +359,7 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
     sendStatus(res, 404); // no listing (yet)
   }
 
-  return async (req, res) => {
+  const handler: Handler = async (req, res) => {
     try {
       await serve(req, res);
     } catch {
@@ -273,4 +367,5 @@ export function createStaticHandler(root: string, options: StaticOptions = {}): 
       sendStatus(res, 500);
     }
   };
+  return { handler, filters };
 }

@@ -14,8 +14,11 @@ export function destroyAllSockets(): void {
 
 export class RawClient {
   readonly socket: net.Socket;
-  /** Bytes received and not yet taken by responses(). */
-  private buf: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet taken by responses(), in arrival order (merged lazily). */
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  /** Bytes the response being parsed needs in all (0: unknown), to avoid re-parsing per chunk. */
+  private need = 0;
   /** Every byte ever received. */
   private all: Buffer[] = [];
   private ended = false; // the peer sent FIN (or the socket closed)
@@ -40,8 +43,9 @@ export class RawClient {
     this.connected.catch(() => {});
     s.on('data', (c: Buffer) => {
       this.all.push(c);
-      this.buf = this.buf.length === 0 ? c : Buffer.concat([this.buf, c]);
-      this.wake();
+      this.parts.push(c);
+      this.partsLen += c.length;
+      if (this.partsLen >= this.need) this.wake();
     });
     s.on('end', () => {
       this.ended = true;
@@ -121,15 +125,19 @@ export class RawClient {
     const deadline = Date.now() + (opts.timeout ?? 5000);
     const out: ParsedResponse[] = [];
     while (out.length < n) {
-      const r = parseResponse(this.buf, 0, { eof: this.ended, noBody: opts.noBody?.[out.length] ?? false });
+      const noBody = opts.noBody?.[out.length] ?? false;
+      const buf = this.buf;
+      const r = parseResponse(buf, 0, { eof: this.ended, noBody });
       if (r) {
         out.push(r);
-        this.buf = this.buf.subarray(r.size);
+        this.setBuf(buf.subarray(r.size));
+        this.need = 0;
         continue;
       }
       if (this.ended) {
-        throw new Error(`connection ended after ${out.length} of ${n} responses; pending bytes: ${JSON.stringify(this.buf.toString('latin1').slice(0, 300))}`);
+        throw new Error(`connection ended after ${out.length} of ${n} responses; pending bytes: ${JSON.stringify(buf.toString('latin1').slice(0, 300))}`);
       }
+      this.need = noBody ? 0 : bytesNeeded(buf);
       await this.next(deadline, `${n} responses (have ${out.length})`);
     }
     return out;
@@ -160,7 +168,19 @@ export class RawClient {
   /** Waits until some bytes (beyond those taken) arrived, or the end. */
   async waitData(timeout = 5000): Promise<void> {
     const deadline = Date.now() + timeout;
-    while (this.buf.length === 0 && !this.ended) await this.next(deadline, 'data');
+    this.need = 0;
+    while (this.partsLen === 0 && !this.ended) await this.next(deadline, 'data');
+  }
+
+  /** Pending bytes as one buffer. */
+  private get buf(): Buffer {
+    if (this.parts.length > 1) this.parts = [Buffer.concat(this.parts)];
+    return this.parts[0] ?? Buffer.alloc(0);
+  }
+
+  private setBuf(b: Buffer): void {
+    this.parts = b.length > 0 ? [b] : [];
+    this.partsLen = b.length;
   }
 
   destroy(): void {
@@ -173,6 +193,17 @@ export class RawClient {
     if (!this.socket.destroyed) this.socket.resetAndDestroy();
     sockets.delete(this.socket);
   }
+}
+
+/** Total bytes a Content-Length response at the start of buf needs (0 when not known yet). */
+function bytesNeeded(buf: Buffer): number {
+  const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+  if (end < 0) return 0;
+  const m = /\r\ncontent-length: *(\d+)/i.exec(buf.subarray(0, end).toString('latin1'));
+  if (!m || /\r\ntransfer-encoding:/i.test(buf.subarray(0, end).toString('latin1'))) return 0;
+  const status = Number(buf.subarray(9, 12).toString('latin1'));
+  if (status < 200 || status === 204 || status === 304) return 0;
+  return end + 4 + Number(m[1]);
 }
 
 /** One exchange on a fresh connection: send bytes, read until the server closes. */

@@ -1,7 +1,7 @@
 // One-shot and keep-alive raw HTTP exchanges for the filter and pool tests,
 // built on the shared RawClient/parse helpers: exact bytes, no client library.
 import { RawClient } from '../helpers/raw.js';
-import { parseResponse, type ParsedResponse } from '../helpers/parse.js';
+import type { ParsedResponse } from '../helpers/parse.js';
 
 export interface RequestOptions {
   method?: string;
@@ -26,9 +26,11 @@ export interface Exchange {
 }
 
 /**
- * One request on a fresh connection that the server is asked to close
- * (HTTP/1.1 "Connection: close"; HTTP/1.0 closes by default): reads to EOF,
- * so close-delimited bodies work and nothing can follow unnoticed.
+ * One request on a fresh connection. HTTP/1.1 requests ask the server to close
+ * ("Connection: close") unless the caller set a Connection header; HTTP/1.0
+ * closes by default. When the response says the connection closes, reads to
+ * EOF and checks that nothing follows the response (close-delimited bodies
+ * work too); a kept-alive connection is dropped after the one response.
  */
 export async function request(port: number, path: string, o: RequestOptions = {}): Promise<Exchange> {
   const c = await RawClient.open(port);
@@ -36,11 +38,13 @@ export async function request(port: number, path: string, o: RequestOptions = {}
     const headers = { ...(o.headers ?? {}) };
     if ((o.version ?? '1.1') === '1.1' && !Object.keys(headers).some((k) => k.toLowerCase() === 'connection')) headers['Connection'] = 'close';
     await c.write(requestHead(path, { ...o, headers }));
-    const raw = Buffer.from(await c.readToEnd(o.timeout ?? 5000));
-    const res = parseResponse(raw, 0, { eof: true, noBody: (o.method ?? 'GET') === 'HEAD' });
-    if (!res) throw new Error(`no complete response: ${JSON.stringify(raw.toString('latin1').slice(0, 200))}`);
-    if (res.size !== raw.length) throw new Error(`${raw.length - res.size} stray bytes after the response: ${JSON.stringify(raw.subarray(res.size).toString('latin1').slice(0, 100))}`);
-    return { res, raw };
+    const timeout = o.timeout ?? 5000;
+    const res = await c.response({ timeout, noBody: (o.method ?? 'GET') === 'HEAD' });
+    if (/\bclose\b/i.test(res.headers['connection'] ?? '') || (res.version === '1.0' && !/keep-alive/i.test(res.headers['connection'] ?? ''))) {
+      await c.waitEnd(timeout);
+      if (c.pending.length > 0) throw new Error(`${c.pending.length} stray bytes after the response: ${JSON.stringify(c.pending.toString('latin1').slice(0, 100))}`);
+    }
+    return { res, raw: c.received().subarray(0, res.size) };
   } finally {
     c.destroy();
   }
@@ -64,7 +68,10 @@ export function bodyBytes(raw: Buffer): Buffer {
 
 /** A keep-alive connection: one request at a time, responses parsed strictly. */
 export class KeepAlive {
-  private constructor(readonly client: RawClient) {}
+  readonly client: RawClient;
+  private constructor(client: RawClient) {
+    this.client = client;
+  }
 
   static async open(port: number): Promise<KeepAlive> {
     return new KeepAlive(await RawClient.open(port));

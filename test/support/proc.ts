@@ -1,0 +1,25 @@
+// Which descriptors of this process point at a file (Linux /proc/self/fd).
+import * as fs from 'node:fs';
+
+export const haveProcFd = fs.existsSync('/proc/self/fd');
+
+/** Descriptor numbers of this process whose /proc/self/fd link resolves to file. */
+export function fdsOpenOn(file: string): number[] {
+  const target = fs.realpathSync(file);
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc/self/fd')) {
+    let link: string;
+    try {
+      link = fs.readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue; // closed between readdir and readlink (e.g. the readdir's own fd)
+    }
+    if (link === target) out.push(Number(name));
+  }
+  return out;
+}
+
+/** Open descriptors of this process. */
+export function fdCount(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
