@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm test: builds what is needed (addon, TypeScript), runs the native unit
-# tests (CTest) and the uvu suite, and ends with one line "N passed, N failed".
+# tests (CTest) and the uvu suite — all files on the default MPM, the socket
+# tests again on every other MPM — and ends with one line "N passed, N failed".
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -25,23 +26,47 @@ if [[ "${BRIGADE_SKIP_NATIVE_TESTS:-}" != "1" ]]; then
   rm -f "$nlog"
 fi
 
-log=$(mktemp)
-pattern="${BRIGADE_TEST_PATTERN:-\\.test\\.ts\$}"
-# BRIGADE_UVU_ENV: extra environment for the uvu run only (sanitizer preloads).
-timeout "${BRIGADE_TEST_TIMEOUT:-2400}" env ${BRIGADE_UVU_ENV:-} npx --no-install uvu -r tsx test "$pattern" --no-color 2>&1 | tee "$log"
-rc=${PIPESTATUS[0]}
-clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
-total=$(awk '/^  Total:/{print $2}' <<<"$clean" | tail -1)
-passed=$(awk '/^  Passed:/{print $2}' <<<"$clean" | tail -1)
-skipped=$(awk '/^  Skipped:/{print $2}' <<<"$clean" | tail -1)
-rm -f "$log"
-if [[ -z "$total" ]]; then
-  total=1
-  passed=0
-  [[ $rc -eq 0 ]] && rc=1
+total_passed=0
+total_failed=0
+total_skipped=0
+rc=0
+# run_uvu <label> <pattern> [VAR=value...]: one uvu run, added to the totals.
+# BRIGADE_UVU_ENV: extra environment for uvu only (sanitizer preloads).
+run_uvu() {
+  local label=$1 pattern=$2
+  shift 2
+  local log r clean total passed skipped
+  log=$(mktemp)
+  echo "== uvu: $label"
+  timeout "${BRIGADE_TEST_TIMEOUT:-2400}" env "$@" ${BRIGADE_UVU_ENV:-} npx --no-install uvu -r tsx test "$pattern" --no-color 2>&1 | tee "$log"
+  r=${PIPESTATUS[0]}
+  clean=$(sed 's/\x1b\[[0-9;]*m//g' "$log")
+  total=$(awk '/^  Total:/{print $2}' <<<"$clean" | tail -1)
+  passed=$(awk '/^  Passed:/{print $2}' <<<"$clean" | tail -1)
+  skipped=$(awk '/^  Skipped:/{print $2}' <<<"$clean" | tail -1)
+  rm -f "$log"
+  if [[ -z "$total" ]]; then
+    total=1
+    passed=0
+    [[ $r -eq 0 ]] && r=1
+  fi
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + total - passed))
+  total_skipped=$((total_skipped + ${skipped:-0}))
+  if [[ $r -ne 0 ]]; then rc=$r; fi
+}
+
+run_uvu "all tests (mpm looper)" "${BRIGADE_TEST_PATTERN:-\.test\.ts$}"
+if [[ -z "${BRIGADE_TEST_PATTERN:-}" ]]; then
+  # Pure unit tests, packaging, CLI and the differential test do not depend on the MPM.
+  per_mpm='^(?!.*(router|safe-path|cli-args|brigade|pack|cli|differential)\.test\.ts$).*\.test\.ts$'
+  for mpm in ${BRIGADE_TEST_MPMS:-event worker leader}; do
+    run_uvu "socket tests (mpm $mpm)" "$per_mpm" BRIGADE_MPM="$mpm" BRIGADE_THREADS=64
+  done
 fi
-failed=$((total - passed + native_failed))
-passed=$((passed + native_passed))
+
+failed=$((total_failed + native_failed))
+passed=$((total_passed + native_passed))
 if [[ $failed -gt 0 && $rc -eq 0 ]]; then rc=1; fi
-echo "${passed} passed, ${failed} failed, ${skipped:-0} skipped"
+echo "${passed} passed, ${failed} failed, ${total_skipped} skipped"
 exit "$rc"

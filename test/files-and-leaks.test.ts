@@ -22,15 +22,9 @@ let mibFile: string;
 let mibData: Buffer;
 let srv: Running;
 const test = suite('files and leaks');
-// KNOWN BUG (native/mpm, not ours to fix): in the thread-per-connection MPMs
-// (worker, leader) a thread whose connection closed sleeps on its condition
-// variable (worker_mpm.cc worker_main, leader_mpm.cc) and ConnThread::wake()
-// (conn_thread.h) only signals the IoLoop waker nobody polls then, so a
-// response JS publishes after the client left is never processed: its pool
-// cleanups never run, its slab and file fd stay held until the thread serves
-// another connection. Those tests are skipped on these MPMs only.
-const MPM = process.env['BRIGADE_MPM'] ?? 'looper';
-const lateResponseTest = MPM === 'worker' || MPM === 'leader' ? test.skip : test;
+// Late responses (the client already left) must be released in every MPM,
+// including the thread-per-connection ones whose thread sleeps between connections.
+const lateResponseTest = test;
 
 // Cleanup bookkeeping by request tag.
 const cleanups = new Map<string, number>();

@@ -269,17 +269,10 @@ test('pools on a keep-alive connection: each response cleans its own pool once; 
   }
 });
 
-// SKIPPED — bug in src/response.ts / src/request.ts: a pool gets its id (and a registry
-// entry) only when its first cleanup is registered, and the fast path's finish() puts
-// `req.poolIfAny?.id ?? 0` into the EOR it emits. A cleanup registered after end() (here
-// after an await, but `res.end(); req.pool.cleanup(fn)` in one tick is the same) registers
-// a pool whose EOR already left with id 0: EOR_DONE never names it, the cleanup does not run
-// and poolsLive stays up until server.close() destroys every pool.
-// Fix: have BrigadeResponse mark the request when its EOR has been emitted (e.g.
-// req.eorSent = true in finish()/abortStream() and in the network filter's EOR path), and
-// make Pool.cleanup() on a pool whose EOR is already out without an id behave as on a
-// destroyed pool (run fn at once: the response cannot reference anything registered after
-// it ended) — or give every pool an id when it is created and emit it in finish().
+// A pool registers (gets an id) with its first cleanup; when that comes after end(), the
+// EOR already left without an id and no EOR_DONE will name the pool. Such a cleanup must
+// still run once (the response cannot hold anything registered after it ended), and the
+// pool must not stay live until server.close().
 test('a cleanup registered after end() still runs once and leaves no live pool', async () => {
   recs.delete('late-cleanup');
   const { res } = await request(S.port, '/fast/late-cleanup');

@@ -29,4 +29,23 @@ int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
   return fd;
 }
 
+int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
+  if (loop_.announce_sleep()) {
+    loop_.end_sleep();
+    loop_.turn(0);
+    loop_.announce_sleep();
+  }
+  struct pollfd p[2] {};
+  p[0].fd = listen_fd;
+  p[0].events = POLLIN;
+  p[1].fd = loop_.poll_fd();
+  p[1].events = POLLIN;
+  int n = ::poll(p, 2, wait_ms);
+  loop_.end_sleep();
+  if (n <= 0) return -1;
+  if (p[1].revents & POLLIN) loop_.turn(0);
+  if (!(p[0].revents & POLLIN)) return -1;
+  return accept_one(listen_fd, 0, ip, port);
+}
+
 }  // namespace brigade::mpm

@@ -25,6 +25,9 @@ class ConnThread {
     while (loop_.open_connections() > 0 && !stop_.load(std::memory_order_acquire)) loop_.turn(-1);
     loop_.turn(0);  // publish the last events (EOR done, aborts)
   }
+  // Leader: waits up to wait_ms for a connection on listen_fd while still
+  // serving its own lane (late responses, drain reports). Same returns as accept_one.
+  int accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port);
   // One non-blocking turn: lets an idle thread act on drain/abort requests.
   void idle_turn() { loop_.turn(0); }
   void request_drain() { loop_.request_drain(); }
