@@ -38,6 +38,34 @@ const FINISHED = 2;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Field values: no CR, LF, NUL or other controls except HTAB; latin1 only.
 const BAD_VALUE = /[\x00-\x08\x0a-\x1f\x7f\u0100-\uffff]/;
+const NON_ASCII = /[\u0080-\u00ff]/;
+
+// Handlers set the same few headers again and again: remember what passed
+// validation (bounded, so hostile variety cannot grow them without limit).
+const CACHE_MAX = 512;
+const checkedNames = new Map<string, string>(); // name -> lower-case name
+const checkedValues = new Map<string, boolean>(); // value -> is ASCII
+
+function lowerToken(name: string): string {
+  let l = checkedNames.get(name);
+  if (l === undefined) {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    l = name.toLowerCase();
+    if (checkedNames.size < CACHE_MAX) checkedNames.set(name, l);
+  }
+  return l;
+}
+
+/** Validates a field value; returns true when it is pure ASCII. */
+function checkValue(name: string, value: string): boolean {
+  let ascii = checkedValues.get(value);
+  if (ascii === undefined) {
+    if (BAD_VALUE.test(value)) throw new TypeError(`invalid character in header ${name}`);
+    ascii = !NON_ASCII.test(value);
+    if (checkedValues.size < CACHE_MAX && value.length <= 256) checkedValues.set(value, ascii);
+  }
+  return ascii;
+}
 
 export class BrigadeResponse implements Response {
   statusCode = 200;
@@ -46,6 +74,9 @@ export class BrigadeResponse implements Response {
   private values: string[] = [];
   private state = FRESH;
   private headSent = false;
+  // false once a header value holds latin1 bytes >= 0x80 (then the head cannot
+  // share one UTF-8 write with the body).
+  private headAscii = true;
   readonly framing: Framing = { chunked: false, close: false };
   // The filter chain, when a registered filter applies (decided at the first output).
   private chain: FilterChain | null = null;
@@ -85,9 +116,8 @@ export class BrigadeResponse implements Response {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.headSent) throw new Error('headers already sent');
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-    const lname = name.toLowerCase();
-    this.removeHeader(lname);
+    const lname = lowerToken(name);
+    if (this.lower.length > 0) this.removeHeader(lname);
     if (Array.isArray(value)) {
       for (const v of value as readonly string[]) this.add(name, lname, String(v));
     } else {
@@ -98,13 +128,12 @@ export class BrigadeResponse implements Response {
 
   appendHeader(name: string, value: string): this {
     if (this.headSent) throw new Error('headers already sent');
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-    this.add(name, name.toLowerCase(), value);
+    this.add(name, lowerToken(name), value);
     return this;
   }
 
   private add(name: string, lname: string, value: string): void {
-    if (BAD_VALUE.test(value)) throw new TypeError(`invalid character in header ${name}`);
+    if (!checkValue(name, value)) this.headAscii = false;
     this.names.push(name);
     this.lower.push(lname);
     this.values.push(value);
@@ -255,8 +284,13 @@ export class BrigadeResponse implements Response {
         const allowed = this.bodyAllowed;
         if (typeof body === 'string') {
           const len = body.length === 0 ? 0 : Buffer.byteLength(body);
-          lane.writeLatin1(this.head(len));
-          if (allowed && len > 0) lane.writeUtf8(body);
+          const head = this.head(len);
+          if (!allowed || len === 0) lane.writeLatin1(head);
+          else if (this.headAscii) lane.writeUtf8(head + body); // one copy into the slab
+          else {
+            lane.writeLatin1(head);
+            lane.writeUtf8(body);
+          }
         } else {
           lane.writeLatin1(this.head(body.length));
           if (allowed && body.length > 0) lane.writeBytes(body);

@@ -79,6 +79,7 @@ class Connection {
   void release(OutBucket& b, bool sent);
   void complete_request(const OutBucket& eor, bool sent);
   void after_output_drained();
+  void drop_unsent();
   void start_lingering_close();
   void set_want_write(bool on);
   void mark_runnable();
@@ -99,6 +100,7 @@ class Connection {
   bool peer_eof_ = false;
   bool want_write_ = false;
   bool close_after_output_ = false;
+  bool close_now_ = false;  // a response asked for the close: nothing after it is sent
   uint32_t next_seq_ = 0;      // seq of the next request to dispatch
   uint32_t write_seq_ = 0;     // seq whose buckets may be written now
   uint32_t requests_done_ = 0; // EORs written

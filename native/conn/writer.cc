@@ -55,6 +55,10 @@ ssize_t send_file(int s, int fd, uint64_t* off, uint64_t len) {
 
 void Connection::add_response_bucket(uint32_t seq, OutBucket&& b) {
   b.seq = seq;
+  if (close_now_) {
+    release(b, false);  // behind a closing response: never sent
+    return;
+  }
   if (seq == write_seq_) {
     const bool eor = b.kind == buckets::BucketKind::kEor;
     if (b.is_memory()) unsent_mem_bytes_ += b.len;
@@ -115,7 +119,14 @@ void Connection::complete_request(const OutBucket& eor, bool sent) {
   ctx_.stats->responses_total.fetch_add(1, std::memory_order_relaxed);
   if (state_ == State::kIdle) set_state(State::kIdle);  // reading -> keep-alive gauge
   if (eor.pool_id != 0) ctx_.lane->push_event(bridge::kMsgEorDone, id_, eor.seq, eor.pool_id, sent ? 0 : 1);
-  if (eor.close_after || ctx_.draining) close_after_output_ = true;
+  if (ctx_.draining) close_after_output_ = true;
+  if (eor.close_after) {
+    // This response ends the connection: responses to pipelined requests read
+    // behind it must not follow it onto the wire (the client would take them
+    // for the answer to something else).
+    close_after_output_ = true;
+    close_now_ = true;
+  }
 }
 
 void Connection::release(OutBucket& b, bool sent) {
@@ -177,6 +188,8 @@ void Connection::flush() {
         if (n == kMaxIov || bytes >= budget) break;
       } else if (b.kind == buckets::BucketKind::kFile) {
         break;
+      } else if (b.kind == buckets::BucketKind::kEor && b.close_after) {
+        break;  // nothing behind a closing response may be written
       }
     }
     if (n > 0) {
@@ -212,8 +225,12 @@ void Connection::flush() {
         OutBucket done = std::move(b);
         out_.pop_front();
         release(done, true);
+        if (close_now_) {
+          drop_unsent();
+          break;
+        }
       }
-      if (static_cast<uint64_t>(w) < bytes) break;  // socket buffer full
+      if (static_cast<uint64_t>(w) < bytes && !close_now_) break;  // socket buffer full
       // Budget used up: continue next turn — unless the queue is empty, when the
       // end-of-output handling below must run now (nothing else would run it).
       if (budget == 0 && !out_.empty()) {
@@ -228,6 +245,7 @@ void Connection::flush() {
       OutBucket done = std::move(b);
       out_.pop_front();
       release(done, true);
+      if (close_now_) drop_unsent();
       continue;
     }
     if (b.len == 0) {
@@ -276,10 +294,27 @@ void Connection::flush() {
   after_output_drained();
 }
 
+void Connection::drop_unsent() {
+  while (!out_.empty()) {
+    OutBucket dead = std::move(out_.front());
+    out_.pop_front();
+    release(dead, false);
+  }
+  for (auto& p : parked_)
+    for (auto& b : p.buckets) release(b, false);
+  parked_.clear();
+  head_pending_dispatch_ = false;
+  inbuf_.clear();
+  read_pending_ = false;
+  if (state_ != State::kLingering && state_ != State::kClosed) set_state(State::kNoMore);
+}
+
 void Connection::after_output_drained() {
   if (state_ == State::kClosed || state_ == State::kLingering) return;
   const bool nothing_in_flight = next_seq_ == requests_done_ && parked_.empty();
-  if (nothing_in_flight && (close_after_output_ || state_ == State::kNoMore)) {
+  // close_now_: requests still in flight behind a closing response are
+  // abandoned (JS learns it from the abort sent when the connection closes).
+  if (close_now_ || (nothing_in_flight && (close_after_output_ || state_ == State::kNoMore))) {
     if (peer_eof_) {
       finish_close();
     } else {

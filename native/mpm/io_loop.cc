@@ -144,23 +144,26 @@ void IoLoop::on_event(const poll::Event& ev) {
   }
   if (ev.token == kWakerToken) {
     waker_.drain();
-    // JS freed request-ring space or published responses.
-    if (!ctx_.ring_waiters.empty()) {
-      lane_->store(bridge::kReqBlocked, 0);
-      for (conn::Connection* c : ctx_.ring_waiters) {
-        if (!c->closed() && !c->in_runnable) {
-          c->in_runnable = true;
-          ctx_.runnable.push_back(c);
-        }
-      }
-      ctx_.ring_waiters.clear();
-    }
+    resume_ring_waiters();  // JS freed request-ring space or published responses
     return;
   }
   conn::Connection* c = lookup(static_cast<uint32_t>(ev.token));
   if (!c || c->poll_token != ev.token) return;
   if (ev.ready & (poll::kReadable | poll::kHangup | poll::kError)) c->on_readable(ev.ready);
   if (!c->closed() && (ev.ready & poll::kWritable)) c->on_writable();
+}
+
+bool IoLoop::resume_ring_waiters() {
+  if (ctx_.ring_waiters.empty()) return false;
+  lane_->store(bridge::kReqBlocked, 0);
+  for (conn::Connection* c : ctx_.ring_waiters) {
+    if (!c->closed() && !c->in_runnable) {
+      c->in_runnable = true;
+      ctx_.runnable.push_back(c);
+    }
+  }
+  ctx_.ring_waiters.clear();
+  return true;
 }
 
 void IoLoop::pause_accept(uint64_t resume_ms) {

@@ -54,6 +54,10 @@ class IoLoop {
   int poll_fd() const { return poller_->fd(); }
   int64_t next_timeout_ms();           // -1: none pending
   bool has_immediate_work() const;     // another turn(0) is needed without an event
+  // Connections that waited for request-ring space retry at the next turn
+  // (the looper calls this after JS drained the ring inline; the event MPM
+  // gets the same from JS through the waker).
+  bool resume_ring_waiters();
   const conn::IoStats& stats() const { return stats_; }
   bridge::Lane* lane() const { return lane_; }
 

@@ -28,6 +28,8 @@ void LooperMpm::run_turn() {
   do {
     again_ = false;
     loop_.turn(0);
+    // JS ran inline and drained the request ring: blocked connections go on.
+    if (loop_.resume_ring_waiters()) again_ = true;
   } while (again_ && ++rounds < 4);
   loop_.lane()->store(bridge::kIoSleeping, 1);
   in_turn_ = false;

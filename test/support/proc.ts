@@ -23,3 +23,13 @@ export function fdsOpenOn(file: string): number[] {
 export function fdCount(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
+
+/**
+ * Lanes of a listening server: each keeps one current slab while idle (one
+ * lane for the looper, one per I/O thread for event, one per thread for the
+ * thread-per-connection MPMs). Not public API: read from the private field.
+ */
+export function laneCount(server: object): number {
+  const lanes = (server as { lanes?: unknown[] }).lanes;
+  return Array.isArray(lanes) && lanes.length > 0 ? lanes.length : 1;
+}
