@@ -10,5 +10,7 @@ bash scripts/asan-addon.sh >/dev/null || { echo "0 passed, 1 failed"; exit 1; }
 addon=$(ls build-asan/*/brigade.node | head -1)
 libasan=$(gcc -print-file-name=libasan.so)
 export BRIGADE_SKIP_NATIVE_TESTS=1
+# Whole suite on the default MPM, socket tests again on the event MPM (its cross-thread bridge).
+export BRIGADE_TEST_MPMS="${BRIGADE_TEST_MPMS:-event}"
 export BRIGADE_UVU_ENV="LD_PRELOAD=$libasan ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 BRIGADE_ADDON_PATH=$root/$addon"
 exec bash scripts/test.sh

@@ -71,6 +71,8 @@ export interface Response {
   sendFile(path: string, options?: SendFileOptions): Promise<void>;
   /** Like sendFile, with a file descriptor the caller opened; brigade closes it once sent. */
   sendFd(fd: number, offset: number, length: number): void;
+  /** Pushes what was written so far to the client now (a FLUSH bucket through the output filters). */
+  flush(): void;
   /** true once end()/sendFile() finished the response. */
   readonly finished: boolean;
   /** true once the status line and headers were handed to the writer. */

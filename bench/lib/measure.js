@@ -9,7 +9,7 @@ import { treeTicks, cpuBusyTicks, clockTicks } from './proc-cpu.js';
  * @param clientPids the bench's own client processes running during the run
  *                  (slow readers): their CPU is reported apart, not as "other"
  */
-export async function measureRun({ loadgen, server, url, connections, durationS, headers, clientCpus, benchCpus, clientPids = [] }) {
+export async function measureRun({ loadgen, server, url, connections, durationS, headers, timeoutS = 10, clientCpus, benchCpus, clientPids = [] }) {
   const hz = clockTicks();
   let serverBefore = null;
   let busyBefore = null;
@@ -24,7 +24,7 @@ export async function measureRun({ loadgen, server, url, connections, durationS,
     clientsBefore = clientTicks();
     t0 = process.hrtime.bigint();
   };
-  const load = await loadgen.run({ url, connections, durationS, timeoutS: 10, headers, cpus: clientCpus, onStart });
+  const load = await loadgen.run({ url, connections, durationS, timeoutS, headers, cpus: clientCpus, onStart });
   if (t0 === null) onStart(); // the generator failed before it started: figures below come out ~0
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   const serverAfter = treeTicks(server.pid);

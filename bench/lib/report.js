@@ -164,7 +164,11 @@ export function slowTable(workload, rows, { loadgenName, connections, durationS,
   }
   const notes = notesFor(rows.filter((r, i) => rows.findIndex((x) => x.contender === r.contender) === i || r.status === 'ok'));
   if (notes.length) lines.push('', ...notes.map((n) => `* ${n}`));
-  lines.push('', '"vs static-1k": fast-client req/s with the slow readers ÷ the same contender\'s static-1k median without them.');
+  lines.push(
+    '',
+    '"vs static-1k": fast-client req/s with the slow readers ÷ the same contender\'s static-1k median without them.',
+    'wrk runs here with a 2 s request timeout: socket errors are mostly fast connections the server did not serve within 2 s.',
+  );
   return lines.join('\n');
 }
 

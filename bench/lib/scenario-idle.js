@@ -30,7 +30,7 @@ export async function runIdle({ server, contender, workload, target, opts, ctx, 
     return entry;
   }
   const freshTimeoutMs = opts.quick ? 3000 : 10000;
-  const deadlineMs = opts.quick ? 5000 : 10000;
+  const deadlineMs = opts.quick ? 5000 : 15000;
   await delay(500);
   entry.before = treeMemory(server.pid);
   entry.freshBefore = await timedGet(server.port, target, freshTimeoutMs);

@@ -10,6 +10,9 @@ import { progressLine } from './report.js';
 import { slowPointS } from './plan.js';
 
 const delay = (ms) => new Promise((res) => setTimeout(res, ms));
+// wrk's request timeout here: a fast connection the server does not serve
+// within 2 s (e.g. no thread left for it) shows up as timeout errors.
+export const FAST_TIMEOUT_S = 2;
 
 export async function runSlowReaders({ server, contender, workload, target, opts, ctx, progress }) {
   const entry = { path: target.path, label: `${target.label} + slow ${target.slowPath}`, connections: opts.connections, failure: null, warnings: [], points: [] };
@@ -25,7 +28,7 @@ export async function runSlowReaders({ server, contender, workload, target, opts
   const runOne = (durationS, client) =>
     measureRun({
       loadgen: ctx.loadgen, server, url: `http://127.0.0.1:${server.port}${target.path}`,
-      connections: opts.connections, durationS, clientCpus, benchCpus: ctx.benchCpus, clientPids: [client.pid],
+      connections: opts.connections, durationS, timeoutS: FAST_TIMEOUT_S, clientCpus, benchCpus: ctx.benchCpus, clientPids: [client.pid],
     });
   for (const [index, n] of opts.slowReaders.entries()) {
     const tag = `${workload.name}@${n}`;
