@@ -34,6 +34,12 @@ export interface TimeoutOptions {
   send?: number;
   /** Lingering close: how long to drain input before closing (default 2000). */
   linger?: number;
+  /**
+   * A handler that has not finished its response after this many ms gets a
+   * 503 (or, if it already started the response, the connection is closed).
+   * 0 = no limit (default).
+   */
+  handler?: number;
 }
 
 export interface ServerOptions {
@@ -66,6 +72,7 @@ export interface ServerOptions {
 }
 
 export interface ResolvedOptions {
+  handlerTimeout: number;
   host: string;
   port: number;
   backlog: number;
@@ -99,6 +106,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     throw new RangeError('brigade: requestRingBytes must be at least 8 x limits.maxHeaderBytes');
   }
   return {
+    handlerTimeout: int('timeouts.handler', t.handler, 0, 0, U32),
     host: o.host ?? '127.0.0.1',
     port: int('port', o.port, 8080, 0, 65535),
     backlog: int('backlog', o.backlog, 511, 1, 65535),

@@ -283,6 +283,7 @@ export class Server implements LaneSink, ResponseHost {
     if (result && typeof (result as Promise<void>).then === 'function') {
       (result as Promise<void>).then(undefined, (err: unknown) => this.handlerFailed(req, res, err));
     }
+    if (this.opts.handlerTimeout > 0) this.armHandlerTimeout(req, res);
   }
 
   /** Routes the request; answers 404/405/501 itself and returns null then. */
@@ -332,6 +333,25 @@ export class Server implements LaneSink, ResponseHost {
     } catch {
       res.abortStream();
     }
+  }
+
+  /** Only handlers that went async are timed: a synchronous one has already finished. */
+  private armHandlerTimeout(req: BrigadeRequest, res: BrigadeResponse): void {
+    const timer = setTimeout(() => {
+      if (res.finished || req.aborted) return;
+      if (!res.headersSent) {
+        try {
+          res.status(503).setHeader('Content-Type', 'text/plain; charset=utf-8').setHeader('Retry-After', '1');
+          res.end('Service Unavailable: the handler did not answer in time\n');
+          return;
+        } catch {
+          // fall through: end the response abnormally
+        }
+      }
+      res.abortStream();
+    }, this.opts.handlerTimeout);
+    timer.unref();
+    req.pool.cleanup(() => clearTimeout(timer));
   }
 
   private handlerFailed(req: BrigadeRequest, res: BrigadeResponse, err: unknown): void {

@@ -90,7 +90,8 @@ function slowChart(data, w) {
       bars: contenders.map((c) => {
         const s = rows.find((r) => r.contender === c && (r.n === n || r.n === undefined || r.n === null));
         if (!s || absentWord(s)) return { series: c, absent: s ? absentWord(s) : 'not run' };
-        if (metric === 'rps') return { series: c, value: s.rps.median, min: s.rps.min, max: s.rps.max, text: `${fmtInt(s.rps.median)}${flags(s)}` };
+        const errs = s.socketErrors ? `, ${fmtInt(s.socketErrors)} socket errors/timeouts` : '';
+        if (metric === 'rps') return { series: c, value: s.rps.median, min: s.rps.min, max: s.rps.max, text: `${fmtInt(s.rps.median)}${errs}${flags(s)}` };
         if (s.p99Ms === null) return { series: c, absent: 'no request completed' };
         return { series: c, value: s.p99Ms, text: `${fmtMs(s.p99Ms)} ms` };
       }),
@@ -107,7 +108,10 @@ function slowChart(data, w) {
       { title: 'Fast clients: throughput (higher is better)', unit: 'requests per second on /1k.bin (median)', groups: groups('rps') },
       { title: 'Fast clients: 99th percentile latency (lower is better)', unit: 'p99 latency, ms (median of the runs)', groups: groups('p99') },
     ],
-    footnotes: ['Thread-per-connection servers (brigade worker/leader, apache-worker) have 1,024 threads: slow readers hold them.'],
+    footnotes: [
+      'Thread-per-connection servers (brigade worker/leader, apache-worker) have 1,024 threads: slow readers hold them.',
+      'wrk request timeout 2 s here: a fast connection not served within 2 s counts as a timeout.',
+    ],
   });
 }
 
@@ -147,7 +151,7 @@ function matrixChart(data) {
   if (!mpms.length || !matrixWorkloads.length) return null;
   const groups = (metric) =>
     matrixWorkloads.map((w) => ({
-      label: `${w.name} (${w.connections} connections)`,
+      label: `${w.name}, c${w.connections}`,
       bars: mpms.map((m) => {
         const s = data.summaries.find((x) => x.contender === m && x.workload === w.name);
         if (!s || absentWord(s)) return { series: m, absent: s ? absentWord(s) : 'not run' };
