@@ -473,7 +473,10 @@ m('one open range of 255 MiB, streamed and hashed; several ranges as multipart; 
   }
   const stats = JSON.parse((await request(child!.port, '/stats')).body.toString()) as { peakHeap: number; peakRss: number };
   assert.ok(stats.peakHeap < 64 * 1024 * 1024, `peak heap ${stats.peakHeap}`);
-  assert.ok(stats.peakRss < 200 * 1024 * 1024, `peak rss ${stats.peakRss}`);
+  // AddressSanitizer's shadow memory and quarantine inflate RSS on their own:
+  // under the sanitizer run the hash checks stay, the RSS bound does not apply.
+  const sanitized = (process.env['LD_PRELOAD'] ?? '').includes('asan');
+  if (!sanitized) assert.ok(stats.peakRss < 200 * 1024 * 1024, `peak rss ${stats.peakRss}`);
   child!.proc.stdin!.end();
   assert.is(await within(child!.exited, 5000, 'child exit'), 0);
 });
