@@ -464,10 +464,10 @@ function generate(): Case[] {
 
 // ------------------------------------------------------------------ running ---
 
-async function run(c: Case): Promise<{ b: Outcome; n: Outcome }> {
+async function run(c: Case, timeoutMs = 1500): Promise<{ b: Outcome; n: Outcome }> {
   const data = Buffer.concat([c.bytes, B(CANARY)]);
   const heads = [c.head, false];
-  const [rb, rn] = await Promise.all([exchange(brigade.port, data, 1500), exchange(nodePort, data, 1500)]);
+  const [rb, rn] = await Promise.all([exchange(brigade.port, data, timeoutMs), exchange(nodePort, data, timeoutMs)]);
   return {
     b: { replies: parseReplies(rb.bytes, heads), end: rb.end },
     n: { replies: parseReplies(rn.bytes, heads), end: rn.end },
@@ -694,6 +694,10 @@ test('every disagreement is an explained class', async () => {
   const examples = new Map<string, string[]>();
   let agree = 0;
   for (const r of results) {
+    if (!sameOutcome(r.b, r.n)) {
+      // A loaded machine can stretch a response past the timeout: look again, alone and patiently.
+      Object.assign(r, await run(r.c, 5000));
+    }
     if (sameOutcome(r.b, r.n)) {
       agree++;
       continue;
