@@ -16,6 +16,7 @@
       "native/mpm/event_mpm.cc",
       "native/mpm/looper_mpm.cc",
       "native/mpm/conn_thread.cc",
+      "native/mpm/conn_thread_mpm.cc",
       "native/mpm/worker_mpm.cc",
       "native/mpm/leader_mpm.cc"
     ],

@@ -251,14 +251,7 @@ export class BrigadeResponse implements Response {
         lane.writeLatin1(this.head(-1));
         this.state = STREAMING;
       }
-      const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      if (len > 0 && this.bodyAllowed) {
-        if (this.framing.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
-        if (typeof chunk === 'string') lane.writeUtf8(chunk);
-        else lane.writeBytes(chunk);
-        if (this.framing.chunked) lane.writeLatin1('\r\n');
-        this.sentBody += len;
-      }
+      this.writeBodyChunk(chunk);
       lane.emit(this.req.conn, this.req.seq);
     } catch (err) {
       lane.discard();
@@ -270,11 +263,7 @@ export class BrigadeResponse implements Response {
   end(chunk?: string | Uint8Array): void {
     if (this.state === FINISHED) return;
     if (this.useChain()) {
-      const b = chunk === undefined ? new Brigade() : this.stageBody(chunk);
-      b.append(new EosBucket(), new EorBucket(this.req.pool));
-      this.state = FINISHED;
-      this.sendBrigade(b);
-      this.host.responseFinished(this.req, this);
+      this.finishChain(chunk === undefined ? new Brigade() : this.stageBody(chunk));
       return;
     }
     const lane = this.lane;
@@ -296,16 +285,7 @@ export class BrigadeResponse implements Response {
           if (allowed && body.length > 0) lane.writeBytes(body);
         }
       } else {
-        if (chunk !== undefined) {
-          const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-          if (len > 0 && this.bodyAllowed) {
-            if (this.framing.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
-            if (typeof chunk === 'string') lane.writeUtf8(chunk);
-            else lane.writeBytes(chunk);
-            if (this.framing.chunked) lane.writeLatin1('\r\n');
-            this.sentBody += len;
-          }
-        }
+        if (chunk !== undefined) this.writeBodyChunk(chunk);
         if (this.framing.chunked && this.bodyAllowed) lane.writeLatin1('0\r\n\r\n');
         // A declared Content-Length that was not honoured cannot be repaired: close.
         if (this.declaredLength >= 0 && this.sentBody !== this.declaredLength && this.bodyAllowed) this.framing.close = true;
@@ -330,11 +310,7 @@ export class BrigadeResponse implements Response {
     if (this.useChain()) {
       // The request pool owns the fd: closed once the writer reached the EOR.
       this.req.pool.cleanup(() => fs.close(fd, () => {}));
-      const b = new Brigade(length > 0 ? [new FileBucket(fd, offset, length)] : []);
-      b.append(new EosBucket(), new EorBucket(this.req.pool));
-      this.state = FINISHED;
-      this.sendBrigade(b);
-      this.host.responseFinished(this.req, this);
+      this.finishChain(new Brigade(length > 0 ? [new FileBucket(fd, offset, length)] : []));
       return;
     }
     const lane = this.lane;
@@ -409,6 +385,26 @@ export class BrigadeResponse implements Response {
     if (chain.names.length === 3) return false;
     this.chain = chain;
     return true;
+  }
+
+  /** Fast path, streaming: one body chunk into slab memory (chunk-framed when chunked). */
+  private writeBodyChunk(chunk: string | Uint8Array): void {
+    const len = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    if (len === 0 || !this.bodyAllowed) return;
+    const lane = this.lane;
+    if (this.framing.chunked) lane.writeLatin1(`${len.toString(16)}\r\n`);
+    if (typeof chunk === 'string') lane.writeUtf8(chunk);
+    else lane.writeBytes(chunk);
+    if (this.framing.chunked) lane.writeLatin1('\r\n');
+    this.sentBody += len;
+  }
+
+  /** Ends the response through the chain: the last body buckets, then EOS and EOR. */
+  private finishChain(b: Brigade): void {
+    b.append(new EosBucket(), new EorBucket(this.req.pool));
+    this.state = FINISHED;
+    this.sendBrigade(b);
+    this.host.responseFinished(this.req, this);
   }
 
   /** Body bytes go straight into slab memory; the chain sees them as HEAP buckets. */

@@ -90,7 +90,9 @@ function slowChart(data, w) {
       bars: contenders.map((c) => {
         const s = rows.find((r) => r.contender === c && (r.n === n || r.n === undefined || r.n === null));
         if (!s || absentWord(s)) return { series: c, absent: s ? absentWord(s) : 'not run' };
-        const errs = s.socketErrors ? `, ${fmtInt(s.socketErrors)} socket errors/timeouts` : '';
+        const conns = data.options.connections;
+        const starved = s.activeConns !== null && s.activeConns !== undefined && s.activeConns < conns - 2 ? `, ≈${Math.round(s.activeConns)} of ${conns} conns served` : '';
+        const errs = `${starved}${s.socketErrors ? `, ${fmtInt(s.socketErrors)} late (> 2 s)` : ''}`;
         if (metric === 'rps') return { series: c, value: s.rps.median, min: s.rps.min, max: s.rps.max, text: `${fmtInt(s.rps.median)}${errs}${flags(s)}` };
         if (s.p99Ms === null) return { series: c, absent: 'no request completed' };
         return { series: c, value: s.p99Ms, text: `${fmtMs(s.p99Ms)} ms` };
@@ -110,7 +112,7 @@ function slowChart(data, w) {
     ],
     footnotes: [
       'Thread-per-connection servers (brigade worker/leader, apache-worker) have 1,024 threads: slow readers hold them.',
-      'wrk request timeout 2 s here: a fast connection not served within 2 s counts as a timeout.',
+      '"conns served" = req/s × mean latency (Little\'s law): wrk connections the server really served; "late" = answers after more than 2 s.',
     ],
   });
 }

@@ -2,6 +2,7 @@
 // tables per workload (throughput, slow readers, idle connections, the
 // brigade MPM matrix) and the ratio lines against the baselines.
 import { median, min, max, sum } from './stats.js';
+import { parseWrkOutput } from './wrk.js';
 
 export const CLIENT_BOUND_PCT = 95;
 // Above this, something besides server and load generator used the bench CPUs.
@@ -51,6 +52,11 @@ export function summarize(contender, workload, runs, failure = null, extra = {})
   }
   const pick = (f) => good.map(f);
   const loadgenCpuPct = median(pick((r) => r.loadgenCpuPct));
+  // Connections that were really being served, by Little's law: req/s × mean
+  // latency. wrk 4.1 never counts a request that gets no answer at all, so a
+  // connection the server leaves waiting (no thread for it) only shows here.
+  const avgMs = (r) => r.latencyMs.avg ?? (r.rawOutput ? parseWrkOutput(r.rawOutput).latencyMs.avg : null);
+  const activeConns = median(pick((r) => (avgMs(r) === null || !r.rps ? null : (r.rps * avgMs(r)) / 1000)));
   const otherCpuPctMax = max(pick((r) => r.otherCpuPct));
   return {
     contender,
@@ -61,6 +67,7 @@ export function summarize(contender, workload, runs, failure = null, extra = {})
     runs: good.length,
     failedRuns: runs.length - good.length,
     rps: { median: median(pick((r) => r.rps)), min: min(pick((r) => r.rps)), max: max(pick((r) => r.rps)) },
+    activeConns,
     p50Ms: median(pick((r) => r.latencyMs.p50)),
     p99Ms: median(pick((r) => r.latencyMs.p99)),
     serverCpuPct: median(pick((r) => r.serverCpuPct)),
@@ -147,19 +154,20 @@ export function slowTable(workload, rows, { loadgenName, connections, durationS,
   const lines = [
     `### ${workload.name}: ${workload.title} — ${loadgenName} ${connections} connections on /1k.bin, ${durationS} s runs, slow readers at ${(rate / 1024).toFixed(0)} KiB/s each`,
     '',
-    '| contender | slow readers | fast req/s median (min–max) | fast p50 ms | fast p99 ms | vs static-1k | server µs/req | slow readers served | slow median KiB/s | other CPU % (max) | errors (socket / non-2xx) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| contender | slow readers | fast req/s median (min–max) | fast p50 ms | fast p99 ms | fast conns served (of ${connections}) | vs static-1k | server µs/req | slow readers served | slow median KiB/s | other CPU % (max) | errors (socket / non-2xx) |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const s of rows) {
     if (s.status !== 'ok') {
-      lines.push(`| ${s.contender} | ${s.n ?? '–'} | ${s.status} | – | – | – | – | – | – | – | – |`);
+      lines.push(`| ${s.contender} | ${s.n ?? '–'} | ${s.status} | – | – | – | – | – | – | – | – | – |`);
       continue;
     }
     const slow = s.slow;
+    const active = s.activeConns === null || s.activeConns === undefined ? '–' : `≈ ${Math.min(connections, Math.round(s.activeConns))}`;
     const served = slow ? `${slow.served}/${slow.n}` : '–';
     const vs = s.vsStatic1k === null || s.vsStatic1k === undefined ? '–' : `${s.vsStatic1k.toFixed(2)}×`;
     lines.push(
-      `| ${s.contender} | ${s.n} | ${fmtInt(s.rps.median)} (${fmtInt(s.rps.min)}–${fmtInt(s.rps.max)}) | ${fmtMs(s.p50Ms)} | ${fmtMs(s.p99Ms)} | ${vs} | ${fmt1(s.serverUsPerReq)} | ${served} | ${slow ? (slow.rateMedianBps / 1024).toFixed(1) : '–'} | ${fmtPct(s.otherCpuPctMax)}${s.foreignLoad ? ' (foreign load!)' : ''} | ${s.socketErrors} / ${s.non2xx} |`,
+      `| ${s.contender} | ${s.n} | ${fmtInt(s.rps.median)} (${fmtInt(s.rps.min)}–${fmtInt(s.rps.max)}) | ${fmtMs(s.p50Ms)} | ${fmtMs(s.p99Ms)} | ${active} | ${vs} | ${fmt1(s.serverUsPerReq)} | ${served} | ${slow ? (slow.rateMedianBps / 1024).toFixed(1) : '–'} | ${fmtPct(s.otherCpuPctMax)}${s.foreignLoad ? ' (foreign load!)' : ''} | ${s.socketErrors} / ${s.non2xx} |`,
     );
   }
   const notes = notesFor(rows.filter((r, i) => rows.findIndex((x) => x.contender === r.contender) === i || r.status === 'ok'));
@@ -167,7 +175,8 @@ export function slowTable(workload, rows, { loadgenName, connections, durationS,
   lines.push(
     '',
     '"vs static-1k": fast-client req/s with the slow readers ÷ the same contender\'s static-1k median without them.',
-    'wrk runs here with a 2 s request timeout: socket errors are mostly fast connections the server did not serve within 2 s.',
+    '"fast conns served" = req/s × wrk\'s mean latency (Little\'s law): how many of wrk\'s connections the server was really serving; wrk 4.1 does not count a request that never gets an answer, so starved connections show only here.',
+    'wrk runs here with a 2 s request timeout: socket errors are mostly answers that came later than 2 s.',
   );
   return lines.join('\n');
 }

@@ -34,10 +34,13 @@ export function parseWrkOutput(text) {
     rps: null,
     bytesRead: null,
     transferPerSec: null,
-    latencyMs: { p50: null, p75: null, p90: null, p99: null },
+    latencyMs: { avg: null, p50: null, p75: null, p90: null, p99: null },
     socketErrors: { connect: 0, read: 0, write: 0, timeout: 0 },
     non2xx: 0,
   };
+  // Thread Stats: "    Latency     6.18ms    2.01ms  40.00ms   90.00%" (avg, stdev, max, +/- stdev)
+  let avg = /^\s*Latency\s+([\d.]+)(us|ms|s|m|h)\s/m.exec(text);
+  if (avg) out.latencyMs.avg = toMs(avg[1], avg[2]);
   let m = /^\s*(\d+) requests in ([\d.]+)(us|ms|s|m|h), ([\d.]+)(B|KB|MB|GB|TB) read/m.exec(text);
   if (m) {
     out.requests = Number(m[1]);

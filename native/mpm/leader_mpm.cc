@@ -36,16 +36,14 @@ uint32_t FollowerStack::pop_or_release() {
 }
 
 LeaderMpm::LeaderMpm(const conn::ServerConfig& config, int listen_fd, std::vector<bridge::Lane*> lanes)
-    : config_(config), listen_fd_(listen_fd) {
-  for (bridge::Lane* lane : lanes) threads_.push_back(std::make_unique<ConnThread>(config_, lane));
+    : ConnThreadMpm(config, listen_fd, lanes) {
   stack_ = std::make_unique<FollowerStack>(static_cast<uint32_t>(threads_.size()));
 }
 
 LeaderMpm::~LeaderMpm() { stop(); }
 
 bool LeaderMpm::start() {
-  for (auto& t : threads_)
-    if (!t->init()) return false;
+  if (!init_threads()) return false;
   for (uint32_t i = 0; i < threads_.size(); ++i) threads_[i]->thread = std::thread([this, i] { thread_main(i); });
   started_ = true;
   return true;
@@ -103,40 +101,11 @@ void LeaderMpm::thread_main(uint32_t index) {
   t.shutdown();
 }
 
-void LeaderMpm::begin_drain() {
-  draining_.store(true, std::memory_order_release);
-  for (auto& t : threads_) {
-    t->request_drain();
-    {
-      std::lock_guard<std::mutex> lk(t->mu);
-      t->drain_pending = true;
-    }
-    t->cv.notify_one();
-  }
-}
-
-void LeaderMpm::abort_all() {
-  for (auto& t : threads_) t->request_abort();
-}
-
-void LeaderMpm::wake(uint32_t lane) {
-  if (lane < threads_.size()) threads_[lane]->wake();
-}
-
 void LeaderMpm::stop() {
   if (!started_) return;
   started_ = false;
   stop_.store(true, std::memory_order_release);
-  for (auto& t : threads_) {
-    t->request_abort();
-    t->request_stop();
-    {
-      std::lock_guard<std::mutex> lk(t->mu);
-    }
-    t->cv.notify_one();
-  }
-  for (auto& t : threads_)
-    if (t->thread.joinable()) t->thread.join();
+  stop_threads();
 }
 
 }  // namespace brigade::mpm

@@ -16,8 +16,7 @@
 #include <memory>
 #include <vector>
 
-#include "mpm/conn_thread.h"
-#include "mpm/mpm.h"
+#include "mpm/conn_thread_mpm.h"
 
 namespace brigade::mpm {
 
@@ -39,17 +38,12 @@ class FollowerStack {
   std::atomic<uint32_t> word_;
 };
 
-class LeaderMpm final : public Mpm {
+class LeaderMpm final : public ConnThreadMpm {
  public:
   LeaderMpm(const conn::ServerConfig& config, int listen_fd, std::vector<bridge::Lane*> lanes);
   ~LeaderMpm() override;
   bool start() override;
-  void begin_drain() override;
-  void abort_all() override;
-  void wake(uint32_t lane) override;
   void stop() override;
-  const conn::IoStats& stats(uint32_t lane) const override { return threads_[lane]->stats(); }
-  uint32_t lanes() const override { return static_cast<uint32_t>(threads_.size()); }
 
  private:
   void thread_main(uint32_t index);
@@ -57,13 +51,7 @@ class LeaderMpm final : public Mpm {
   bool wait_for_leadership(ConnThread& t);
   void promote_next();
 
-  conn::ServerConfig config_;
-  int listen_fd_;
-  std::vector<std::unique_ptr<ConnThread>> threads_;
   std::unique_ptr<FollowerStack> stack_;
-  std::atomic<bool> stop_{false};
-  std::atomic<bool> draining_{false};
-  bool started_ = false;
 };
 
 }  // namespace brigade::mpm

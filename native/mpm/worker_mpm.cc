@@ -7,15 +7,12 @@
 namespace brigade::mpm {
 
 WorkerMpm::WorkerMpm(const conn::ServerConfig& config, int listen_fd, std::vector<bridge::Lane*> lanes)
-    : config_(config), listen_fd_(listen_fd) {
-  for (bridge::Lane* lane : lanes) threads_.push_back(std::make_unique<ConnThread>(config_, lane));
-}
+    : ConnThreadMpm(config, listen_fd, lanes) {}
 
 WorkerMpm::~WorkerMpm() { stop(); }
 
 bool WorkerMpm::start() {
-  for (auto& t : threads_)
-    if (!t->init()) return false;
+  if (!init_threads()) return false;
   for (uint32_t i = 0; i < threads_.size(); ++i) {
     threads_[i]->thread = std::thread([this, i] { worker_main(i); });
   }
@@ -94,43 +91,13 @@ void WorkerMpm::worker_main(uint32_t index) {
   }
 }
 
-void WorkerMpm::begin_drain() {
-  draining_.store(true, std::memory_order_release);
-  idle_cv_.notify_all();
-  for (auto& t : threads_) {
-    t->request_drain();
-    {
-      std::lock_guard<std::mutex> lk(t->mu);
-      t->drain_pending = true;
-    }
-    t->cv.notify_one();
-  }
-}
-
-void WorkerMpm::abort_all() {
-  for (auto& t : threads_) t->request_abort();
-}
-
-void WorkerMpm::wake(uint32_t lane) {
-  if (lane < threads_.size()) threads_[lane]->wake();
-}
-
 void WorkerMpm::stop() {
   if (!started_) return;
   started_ = false;
   stop_.store(true, std::memory_order_release);
   idle_cv_.notify_all();
   if (listener_.joinable()) listener_.join();
-  for (auto& t : threads_) {
-    t->request_abort();
-    t->request_stop();
-    {
-      std::lock_guard<std::mutex> lk(t->mu);
-    }
-    t->cv.notify_one();
-  }
-  for (auto& t : threads_)
-    if (t->thread.joinable()) t->thread.join();
+  stop_threads();
   // A connection handed over but never served is closed here.
   for (auto& t : threads_)
     if (t->handed_fd >= 0) {

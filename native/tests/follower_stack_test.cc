@@ -1,4 +1,4 @@
-// brigade-test-sources: native/mpm/leader_mpm.cc native/mpm/conn_thread.cc native/mpm/io_loop.cc native/conn/connection.cc native/conn/writer.cc native/bridge/lane.cc native/http/request_parser.cc native/http/body_decoder.cc native/http/canned_responses.cc native/buckets/slab_allocator.cc native/poll/epoll_poller.cc native/poll/kqueue_poller.cc native/poll/waker.cc native/poll/timer_queue.cc
+// brigade-test-sources: native/mpm/leader_mpm.cc native/mpm/conn_thread.cc native/mpm/conn_thread_mpm.cc native/mpm/io_loop.cc native/conn/connection.cc native/conn/writer.cc native/bridge/lane.cc native/http/request_parser.cc native/http/body_decoder.cc native/http/canned_responses.cc native/buckets/slab_allocator.cc native/poll/epoll_poller.cc native/poll/kqueue_poller.cc native/poll/waker.cc native/poll/timer_queue.cc
 // FollowerStack (leader/followers idle stack): exactly one leader at any time,
 // every pushed follower is promoted exactly once, under real thread races.
 #include <atomic>
@@ -11,17 +11,10 @@
 
 using brigade::mpm::FollowerStack;
 
-static int failures = 0;
-static int passed = 0;
-#define CHECK(c)                                                      \
-  do {                                                                \
-    if (c) {                                                          \
-      ++passed;                                                       \
-    } else {                                                          \
-      ++failures;                                                     \
-      std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c); \
-    }                                                                 \
-  } while (0)
+#include "tests/check.h"
+
+using brigade::test::failures;
+using brigade::test::passed;
 
 static void single_thread() {
   FollowerStack s(4);

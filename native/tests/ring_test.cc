@@ -16,17 +16,10 @@
 using brigade::bridge::MessageRing;
 using brigade::bridge::MsgHeader;
 
-static int failures = 0;
-static int passed = 0;
-#define CHECK(c)                                                                   \
-  do {                                                                             \
-    if (c) {                                                                       \
-      ++passed;                                                                    \
-    } else {                                                                       \
-      ++failures;                                                                  \
-      std::fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c);   \
-    }                                                                              \
-  } while (0)
+#include "tests/check.h"
+
+using brigade::test::failures;
+using brigade::test::passed;
 
 struct Shared {
   alignas(64) uint32_t head = 0;
