@@ -1,5 +1,6 @@
 // brigade in each of its MPMs, running bench/servers/brigade-hello.js (the
 // public API from dist/): the hello handlers plus server.static('/', docroot).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT, scriptPath } from './paths.js';
@@ -52,7 +53,11 @@ function brigadeContender(mpm, ssi) {
     },
     version() {
       const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
-      return `brigade ${pkg.version}`;
+      // The commit measured (and whether the tree had changes on top of it).
+      const git = (args) => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
+      const rev = git(['rev-parse', '--short', 'HEAD']);
+      const dirty = git(['status', '--porcelain', '--untracked-files=no']) ? '+changes' : '';
+      return `brigade ${pkg.version}${rev ? ` (${rev}${dirty})` : ''}`;
     },
   };
 }
