@@ -76,9 +76,9 @@ export class Progress {
 
   #draw() {
     if (!this.tty || !this.timer) return;
-    const width = Math.max(10, (this.stream.columns ?? 100) - 60);
+    const width = Math.max(10, (this.stream.columns || 100) - 60);
     const filled = Math.round((width * this.doneS) / this.totalS);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
-    this.stream.write(`\r\x1b[2K${this.prefix()} [${bar}] ${this.current}`.slice(0, (this.stream.columns ?? 120) + 12));
+    this.stream.write(`\r\x1b[2K${this.prefix()} [${bar}] ${this.current}`.slice(0, (this.stream.columns || 120) + 12));
   }
 }
