@@ -27,6 +27,8 @@ export class BrigadeRequest implements Request {
   readonly seq: number;
   readonly keepAlive: boolean;
   readonly methodCode: number;
+  /** The server's key (lane and connection) while the response is pending; -1 otherwise. */
+  pendingKey = -1;
   private buf: FastBuffer;
   private u32: Uint32Array;
   private pos: number;

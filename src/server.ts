@@ -276,6 +276,7 @@ export class Server implements LaneSink, ResponseHost {
     req.detach();
     this.responses.set(req, res);
     const key = lane.index * 0x100000000 + req.conn;
+    req.pendingKey = key;
     const list = this.pending.get(key);
     if (list) list.push(req);
     else this.pending.set(key, [req]);
@@ -375,19 +376,15 @@ export class Server implements LaneSink, ResponseHost {
   }
 
   responseFinished(req: BrigadeRequest, _res: BrigadeResponse): void {
-    const key = req.conn; // quick check before the map lookup
-    if (this.pendingCount === 0) return;
-    for (const lane of this.lanes) {
-      const k = lane.index * 0x100000000 + key;
-      const list = this.pending.get(k);
-      if (!list) continue;
-      const i = list.indexOf(req);
-      if (i < 0) continue;
-      list.splice(i, 1);
-      if (list.length === 0) this.pending.delete(k);
-      --this.pendingCount;
-      return;
-    }
+    const k = req.pendingKey;
+    if (k < 0) return; // finished synchronously: never pending
+    req.pendingKey = -1;
+    const list = this.pending.get(k);
+    const i = list ? list.indexOf(req) : -1;
+    if (i < 0) return;
+    list!.splice(i, 1);
+    if (list!.length === 0) this.pending.delete(k);
+    --this.pendingCount;
   }
 }
 
