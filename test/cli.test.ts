@@ -264,6 +264,11 @@ cmd('config errors exit 2 naming the key; bad static values exit 2', () => {
   const missing = run(['serve', '--config', path.join(app, 'nope.json')]);
   assert.is(missing.status, 2);
   assert.match(missing.stderr, /config file not found/);
+  const backlog = path.join(app, 'backlog.json');
+  fs.writeFileSync(backlog, JSON.stringify({ port: 0, server: { backlog: 0 } }));
+  const b = run(['serve', appSite, '--config', backlog]);
+  assert.is(b.status, 2, 'createServer refuses a bad "server" value');
+  assert.match(b.stderr, /^brigade: option backlog must be/);
   const outside = run(['serve', appSite, '--port', '0', '--404', '../x.html']);
   assert.is(outside.status, 2);
   assert.match(outside.stderr, /notFound must name a file below the root/);

@@ -58,7 +58,8 @@ async function serve(config: ServeConfig, file: LoadedConfig | null): Promise<vo
   } catch (err) {
     fail(`cannot load the server (native addon missing or broken?): ${err instanceof Error ? err.message : String(err)}`);
   }
-  const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+  // Server errors carry their own 'brigade: ' prefix; fail() adds one.
+  const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/^brigade: /, '');
   // Option values the server refuses (from flags or the config file) are usage errors.
   let server: ReturnType<typeof createServer>;
   try {

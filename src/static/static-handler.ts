@@ -454,7 +454,16 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
     // Judged on the URL's path (lexical), not the link target: a parent link is
     // about where the client is.
     const atRoot = path.relative(rootAbs, dir) === '';
-    const read = await readListing({ rootReal: base, dirReal, atRoot, showHidden: dotfiles === 'allow', wellKnown, followSymlinks });
+    let read: Awaited<ReturnType<typeof readListing>>;
+    try {
+      read = await readListing({ rootReal: base, dirReal, atRoot, showHidden: dotfiles === 'allow', wellKnown, followSymlinks });
+    } catch (err) {
+      // Unreadable (403) or gone since the open (404).
+      const status = errorStatus(err);
+      if (status === 404) await sendNotFound(req, res);
+      else sendStatus(res, status);
+      return;
+    }
     if (res.aborted || res.finished || res.headersSent) return;
     let shown: string;
     try {
