@@ -66,7 +66,7 @@ Options for serve:
                         /index.html (status 200); missing assets stay 404
       --404 <file>      a page below dir sent for every 404 (alias --not-found)
       --dotfiles <how>  hidden paths (.env, .git/): ignore (404, default), deny (403)
-                        or allow; /.well-known/ is always served
+                        or allow; /.well-known/ is served under all three
       --config <file>   read settings from this file (default: brigade.config.ts,
                         .mts, .js, .mjs, .cjs or .json in the current directory);
                         flags given here override it

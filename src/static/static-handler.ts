@@ -20,7 +20,7 @@ import { evaluatePreconditions } from '../filters/conditional.js';
 import type { Filter, FilterContext } from '../filters/filter.js';
 import type { Handler, Request, Response } from '../types.js';
 import { isSpaRoute, notFoundPage, spaEntry } from './fallback.js';
-import { readListing, renderListing } from './listing.js';
+import { readListing, renderListing, type ListingRead } from './listing.js';
 import { contentTypeFor } from './mime.js';
 import { resolveSafePath, type DotfilesPolicy } from './safe-path.js';
 
@@ -454,7 +454,7 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
     // Judged on the URL's path (lexical), not the link target: a parent link is
     // about where the client is.
     const atRoot = path.relative(rootAbs, dir) === '';
-    let read: Awaited<ReturnType<typeof readListing>>;
+    let read: ListingRead;
     try {
       read = await readListing({ rootReal: base, dirReal, atRoot, showHidden: dotfiles === 'allow', wellKnown, followSymlinks });
     } catch (err) {
