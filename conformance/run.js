@@ -16,7 +16,7 @@ import { allCases, instantiate, needsValidators } from './lib/cases.js';
 import { request } from './lib/client.js';
 import { compareResponses } from './lib/compare.js';
 import { makeDocroot } from './lib/docroot.js';
-import { explain, loadKnown } from './lib/known.js';
+import { explain, globToRegExp, loadKnown } from './lib/known.js';
 import { ensureNginx, startBrigade, startNginx } from './lib/servers.js';
 
 const DEFAULT_KNOWN = path.join(path.dirname(new URL(import.meta.url).pathname), 'known-differences.json');
@@ -102,7 +102,7 @@ async function main() {
   const ports = { nginx: nginx.handle.port, brigade: brigade.handle.port };
   console.log(`nginx on port ${ports.nginx} (${nginx.conf}), brigade on port ${ports.brigade}, docroot ${docroot.dir}`);
 
-  const onlyRe = values.only ? new RegExp(`^${values.only.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`) : null;
+  const onlyRe = values.only ? globToRegExp(values.only) : null;
   const cases = allCases().filter((k) => !onlyRe || onlyRe.test(k.id));
   const ids = new Set();
   for (const k of cases) {

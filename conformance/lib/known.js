@@ -7,7 +7,8 @@
 // known difference that changes shape shows up again. Entries that match nothing are reported as stale.
 import { readFileSync } from 'node:fs';
 
-function globToRegExp(glob) {
+/** `*` matches any run of characters; everything else is literal. */
+export function globToRegExp(glob) {
   const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
   return new RegExp(`^${escaped}$`);
 }
