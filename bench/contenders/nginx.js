@@ -10,7 +10,8 @@ import { freePort } from '../lib/server-process.js';
 
 const BINARY = '/usr/sbin/nginx';
 
-function userLine() {
+/** The `user` line nginx needs when started as root (its workers then run as nobody). */
+export function userLine() {
   if (process.getuid?.() !== 0) return '';
   const groups = existsSync('/etc/group') ? readFileSync('/etc/group', 'utf8') : '';
   return `user nobody ${/^nogroup:/m.test(groups) ? 'nogroup' : 'nobody'};\n`;
