@@ -240,18 +240,18 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     // Thread-per-connection MPMs: one lane per thread.
     if (mpm_name_ == "worker" || mpm_name_ == "leader") io_threads_ = std::max<uint32_t>(1, opt_u32(o, "threads", 32));
     lanes_.resize(io_threads_);
+    napi_add_env_cleanup_hook(info.Env(), &NativeServer::EnvCleanup, this);
+    env_ = info.Env();
+    // Last: a throw leaves a half-made object whose destructor must still find env_.
     Napi::Value tls = o.Get("tls");
     if (tls.IsObject()) {
       std::string err;
       tls_ = brigade::tls::TlsServer::create(read_tls_options(tls.As<Napi::Object>()), &err);
       if (!tls_) {
         Napi::Error::New(info.Env(), "tls: " + err).ThrowAsJavaScriptException();
-        return;
       }
       config_.tls = tls_.get();
     }
-    napi_add_env_cleanup_hook(info.Env(), &NativeServer::EnvCleanup, this);
-    env_ = info.Env();
   }
 
   ~NativeServer() override {

@@ -48,13 +48,35 @@ struct PkeyFree {
   void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
 };
 
-bool load_pair(SSL_CTX* ctx, const CertKey& ck, std::string* err) {
+// The DNS names a certificate is for (subjectAltName, else the CN), so that
+// strict SNI accepts every name the certificate itself covers.
+std::vector<std::string> certificate_names(X509* x) {
+  std::vector<std::string> out;
+  auto* sans = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(x, NID_subject_alt_name, nullptr, nullptr));
+  if (sans) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* g = sk_GENERAL_NAME_value(sans, i);
+      if (g->type != GEN_DNS) continue;
+      const ASN1_STRING* a = g->d.dNSName;
+      out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(a)), static_cast<size_t>(ASN1_STRING_length(a)));
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  if (out.empty()) {
+    char cn[256];
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn) > 0) out.emplace_back(cn);
+  }
+  return out;
+}
+
+bool load_pair(SSL_CTX* ctx, const CertKey& ck, std::vector<std::string>* names, std::string* err) {
   std::unique_ptr<BIO, BioFree> cb(BIO_new_mem_buf(ck.cert_pem.data(), static_cast<int>(ck.cert_pem.size())));
   std::unique_ptr<X509, X509Free> leaf(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
   if (!leaf) {
     *err = openssl_error("certificate: no PEM certificate found");
     return false;
   }
+  *names = certificate_names(leaf.get());
   if (SSL_CTX_use_certificate(ctx, leaf.get()) != 1) {
     *err = openssl_error("certificate rejected");
     return false;
@@ -225,6 +247,7 @@ bool TlsServer::reload(const TlsOptions& o, std::string* err) {
 std::shared_ptr<Generation> TlsServer::build(const TlsOptions& o, std::string* err) {
   auto gen = std::make_shared<Generation>();
   gen->sni_strict = o.sni_strict;
+  std::vector<std::string> cert_names;
   auto make_ctx = [&](const CertKey& ck) -> SslCtxPtr {
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
     if (!ctx) {
@@ -257,18 +280,24 @@ std::shared_ptr<Generation> TlsServer::build(const TlsOptions& o, std::string* e
     SSL_CTX_set_alpn_select_cb(c, select_alpn, nullptr);
     SSL_CTX_set_tlsext_servername_callback(c, select_sni);
     SSL_CTX_set_tlsext_servername_arg(c, gen.get());
-    if (!load_pair(c, ck, err)) return nullptr;
+    if (!load_pair(c, ck, &cert_names, err)) return nullptr;
     return ctx;
   };
-  gen->fallback = make_ctx(o.fallback);
-  if (!gen->fallback) return nullptr;
-  for (const std::string& n : o.fallback.names) gen->by_name.emplace_back(lower(n), gen->fallback.get());
+  // Explicitly named SNI pairs first, then the names each certificate covers
+  // (the fallback's last): lookup takes the first match.
+  std::vector<std::pair<std::string, SSL_CTX*>> implied;
   for (const CertKey& ck : o.sni) {
     SslCtxPtr ctx = make_ctx(ck);
     if (!ctx) return nullptr;
     for (const std::string& n : ck.names) gen->by_name.emplace_back(lower(n), ctx.get());
+    for (const std::string& n : cert_names) implied.emplace_back(lower(n), ctx.get());
     gen->owned.push_back(std::move(ctx));
   }
+  gen->fallback = make_ctx(o.fallback);
+  if (!gen->fallback) return nullptr;
+  for (const std::string& n : o.fallback.names) gen->by_name.emplace_back(lower(n), gen->fallback.get());
+  for (const std::string& n : cert_names) implied.emplace_back(lower(n), gen->fallback.get());
+  gen->by_name.insert(gen->by_name.end(), implied.begin(), implied.end());
   return gen;
 }
 
