@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { displayUrl, parseCliArgs, USAGE, type ServeConfig } from './args.js';
+import { ConfigError, findConfigFile, loadConfigFile, type LoadedConfig } from './config-file.js';
 
 // Exit status for a bad command line (like most Unix tools), as opposed to 1
 // for a run that failed.
@@ -22,7 +23,24 @@ function readVersion(): string {
   return typeof version === 'string' ? version : 'unknown';
 }
 
-async function serve(config: ServeConfig): Promise<void> {
+function usageError(message: string): never {
+  process.stderr.write(`brigade: ${message}\n\n${USAGE}`);
+  process.exit(EXIT_USAGE);
+}
+
+// The config file named by --config, else brigade.config.* in the current
+// directory, else none. Its problems are usage errors (exit 2).
+async function readConfigFile(explicit: string | undefined): Promise<LoadedConfig | null> {
+  try {
+    const file = explicit ?? findConfigFile(process.cwd());
+    return file === null ? null : await loadConfigFile(file);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message, EXIT_USAGE);
+    throw err;
+  }
+}
+
+async function serve(config: ServeConfig, file: LoadedConfig | null): Promise<void> {
   const dir = path.resolve(config.dir);
   let stat: fs.Stats;
   try {
@@ -40,17 +58,45 @@ async function serve(config: ServeConfig): Promise<void> {
   } catch (err) {
     fail(`cannot load the server (native addon missing or broken?): ${err instanceof Error ? err.message : String(err)}`);
   }
-  const server = createServer({
-    host: config.host,
-    port: config.port,
-    ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
-    ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
-    ...(config.threads === undefined ? {} : { threads: config.threads }),
-  });
-  server.static('/', dir, {
-    ...(config.gzip ? { compress: true } : {}),
-    ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
-  });
+  // Server errors carry their own 'brigade: ' prefix; fail() adds one.
+  const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/^brigade: /, '');
+  // Option values the server refuses (from flags or the config file) are usage errors.
+  let server: ReturnType<typeof createServer>;
+  try {
+    server = createServer({
+      ...file?.server,
+      host: config.host,
+      port: config.port,
+      ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
+      ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
+      ...(config.threads === undefined ? {} : { threads: config.threads }),
+    });
+  } catch (err) {
+    fail(message(err), EXIT_USAGE);
+  }
+  if (file?.setup) {
+    // Before the static mount, so the setup's routes and filters come first.
+    try {
+      await file.setup(server);
+    } catch (err) {
+      fail(`${file.file}: setup failed: ${message(err)}`);
+    }
+  }
+  const fileStatic = file?.static ?? {};
+  try {
+    server.static('/', dir, {
+      ...fileStatic,
+      // --gzip keeps compress() options the config file gave under "static".
+      ...(config.gzip ? { compress: typeof fileStatic.compress === 'object' ? fileStatic.compress : true } : {}),
+      ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
+      ...(config.listing === undefined ? {} : { listing: config.listing }),
+      ...(config.spa === undefined ? {} : { spa: config.spa }),
+      ...(config.notFound === undefined ? {} : { notFound: config.notFound }),
+      ...(config.dotfiles === undefined ? {} : { dotfiles: config.dotfiles }),
+    });
+  } catch (err) {
+    fail(message(err), EXIT_USAGE);
+  }
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -78,11 +124,18 @@ async function serve(config: ServeConfig): Promise<void> {
 
 async function main(argv: readonly string[]): Promise<void> {
   const parsed = parseCliArgs(argv);
-  if (!parsed.ok) {
-    process.stderr.write(`brigade: ${parsed.error}\n\n${USAGE}`);
-    process.exit(EXIT_USAGE);
+  if (!parsed.ok) usageError(parsed.error);
+  let { command } = parsed;
+  let file: LoadedConfig | null = null;
+  if (command.kind === 'serve') {
+    file = await readConfigFile(command.config);
+    if (file !== null) {
+      // Again, with the file's settings as the defaults the flags override.
+      const merged = parseCliArgs(argv, file.settings);
+      if (!merged.ok) usageError(merged.error);
+      command = merged.command;
+    }
   }
-  const { command } = parsed;
   switch (command.kind) {
     case 'help':
       process.stdout.write(USAGE);
@@ -91,7 +144,7 @@ async function main(argv: readonly string[]): Promise<void> {
       console.log(readVersion());
       return;
     case 'serve':
-      await serve(command);
+      await serve(command, file);
       return;
   }
 }
