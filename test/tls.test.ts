@@ -1,7 +1,7 @@
 // TLS with real peers: Node's https/tls clients, curl and openssl s_client,
 // against certificates made for the test. Handshake, ALPN, SNI, versions,
 // resumption, reload, hostile and broken clients, large files byte for byte.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -351,6 +351,42 @@ test('httpsRedirect: 301 for GET/HEAD, 308 for other methods, 400 without a usab
   const bad = await ask('GET / HTTP/1.1\r\nHost: evil.com/@x\r\nConnection: close\r\n\r\n');
   assert.match(bad, /^HTTP\/1\.1 400 /);
   await server.close();
+});
+
+test('brigade serve --tls-cert --tls-key --hsts --redirect-http: curl gets the file over HTTPS', async () => {
+  const cli = path.join(process.cwd(), 'src', 'cli', 'main.ts');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', cli, 'serve', tmp, '--port', '0', '--tls-cert', pki.localhost.certFile, '--tls-key', pki.localhost.keyFile, '--hsts', '--redirect-http', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  try {
+    let out = '';
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const [httpsPort, httpPort] = await within(
+      new Promise<[string, string]>((resolve, reject) => {
+        child.stdout.on('data', (c: Buffer) => {
+          out += c.toString();
+          const a = /at https:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+          const b = /redirecting http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+          if (a && b) resolve([a[1]!, b[1]!]);
+        });
+        child.on('exit', () => reject(new Error(`brigade exited early: ${out}`)));
+      }),
+      20_000,
+      'the CLI prints its URLs',
+    );
+    const c = await run('curl', ['-sS', '-D', '-', '--cacert', pki.caFile, `https://localhost:${httpsPort}/small.txt`]);
+    assert.is(c.code, 0, c.stderr);
+    assert.match(c.stdout, /strict-transport-security: max-age=31536000/i);
+    assert.match(c.stdout, /small file over tls\n$/);
+    const r = (await raw(Number(httpPort), `GET /small.txt HTTP/1.1\r\nHost: localhost:${httpPort}\r\nConnection: close\r\n\r\n`)).toString('latin1');
+    assert.match(r, /^HTTP\/1\.1 301 /);
+    assert.match(r, new RegExp(`location: https://localhost:${httpsPort}/small\\.txt\r\n`, 'i'));
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((res) => (child.exitCode !== null ? res(null) : child.once('exit', res)));
+  }
 });
 
 test.run();
