@@ -20,3 +20,7 @@ export type { ByterangeOptions, RangePlan } from './filters/byterange.js';
 export { conditional, evaluatePreconditions } from './filters/conditional.js';
 export type { Precondition } from './filters/conditional.js';
 export { FastResponse } from './fetch/fast-response.js';
+export { httpsRedirect } from './tls/redirect.js';
+export type { HttpsRedirectOptions } from './tls/redirect.js';
+export type { TlsOptions, TlsCertificate, HstsOptions, PemSource } from './tls/options.js';
+export type { NativeTlsStats } from './native.js';

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Lane, type LaneSink } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './config.js';
+import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
 import { native, type NativeServerHandle, type NativeStats } from './native.js';
 import { PoolRegistry } from './pool.js';
 import { BodyTooLargeError, BrigadeRequest, RequestAbortedError } from './request.js';
@@ -194,6 +195,20 @@ export class Server implements LaneSink, ResponseHost {
     this.nativeServer = null;
   }
 
+  /**
+   * Replaces the TLS certificates and settings (e.g. after certificate
+   * renewal): new connections use them, established ones keep theirs. Throws,
+   * keeping the current ones, when the new ones are unusable.
+   */
+  reloadTls(tls: TlsOptions): void {
+    if (!this.opts.native.tls) throw new Error('brigade: reloadTls() needs a server created with the tls option');
+    const resolved = resolveTls(tls);
+    const hsts = hstsHeader(tls.hsts);
+    this.nativeServer?.reloadTls(resolved);
+    this.opts.native.tls = resolved;
+    this.opts.hsts = hsts;
+  }
+
   stats(): ServerStats {
     const ns = this.nativeServer;
     const base: NativeStats = ns
@@ -262,6 +277,7 @@ export class Server implements LaneSink, ResponseHost {
   private onRequest(lane: Lane, pos: number): void {
     const req = new BrigadeRequest(lane.reqBuf, lane.reqU32, pos, this.pools);
     const res = new BrigadeResponse(this, lane, req);
+    if (this.opts.hsts !== undefined) res.setHeader('Strict-Transport-Security', this.opts.hsts);
     let result: void | Promise<void>;
     try {
       const handler = this.resolve(req, res);

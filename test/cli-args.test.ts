@@ -190,3 +190,22 @@ statics('the usage text lists the new flags', async () => {
 });
 
 statics.run();
+
+const tlsFlags = suite('cli args: tls');
+
+tlsFlags('--tls-cert, --tls-key, --hsts and --redirect-http', () => {
+  const c = serve(['serve', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--hsts', '--redirect-http', '8080']);
+  assert.is(c.tlsCert, 'c.pem');
+  assert.is(c.tlsKey, 'k.pem');
+  assert.is(c.hsts, true);
+  assert.is(c.redirectHttp, 8080);
+  assert.match(error(['serve', '--tls-cert', 'c.pem']), /go together/);
+  assert.match(error(['serve', '--tls-key', 'k.pem']), /go together/);
+  assert.match(error(['serve', '--hsts']), /need --tls-cert/);
+  assert.match(error(['serve', '--redirect-http', '80']), /need --tls-cert/);
+  assert.match(error(['serve', '--tls-cert', 'c', '--tls-key', 'k', '--redirect-http', 'x']), /--redirect-http must be an integer/);
+  assert.match(error(['--tls-cert', 'c']), /missing command/);
+  assert.is(displayUrl('::1', 443, true), 'https://[::1]:443/');
+});
+
+tlsFlags.run();

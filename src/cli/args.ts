@@ -37,6 +37,13 @@ export interface ServeConfig {
   dotfiles?: 'ignore' | 'deny' | 'allow';
   /** --config: the config file to read (otherwise brigade.config.* in the current directory). */
   config?: string;
+  /** --tls-cert / --tls-key: serve HTTPS with this certificate (chain) and key, PEM files. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** --hsts: Strict-Transport-Security (one year) on every HTTPS response. */
+  hsts?: boolean;
+  /** --redirect-http <port>: also listen on this port with plain HTTP and redirect to https. */
+  redirectHttp?: number;
 }
 
 /** The settings a config file can give: every ServeConfig field but the command and the file itself. */
@@ -70,6 +77,11 @@ Options for serve:
       --config <file>   read settings from this file (default: brigade.config.ts,
                         .mts, .js, .mjs, .cjs or .json in the current directory);
                         flags given here override it
+      --tls-cert <file> serve HTTPS: certificate (then its chain), PEM
+      --tls-key <file>  the certificate's private key, PEM (both flags together)
+      --hsts            send Strict-Transport-Security (max-age one year)
+      --redirect-http <port>  also answer plain HTTP on this port with a
+                        redirect to the HTTPS address
 `;
 
 // Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
@@ -135,6 +147,10 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
         'not-found': { type: 'string' },
         dotfiles: { type: 'string' },
         config: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        hsts: { type: 'boolean' },
+        'redirect-http': { type: 'string' },
       },
     });
   } catch (err) {
@@ -160,7 +176,11 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
       values['404'] !== undefined ||
       values['not-found'] !== undefined ||
       values.dotfiles !== undefined ||
-      values.config !== undefined
+      values.config !== undefined ||
+      values['tls-cert'] !== undefined ||
+      values['tls-key'] !== undefined ||
+      values.hsts !== undefined ||
+      values['redirect-http'] !== undefined
     ) {
       return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
     }
@@ -229,10 +249,24 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
     if (values.config === '') return { ok: false, error: '--config must name a file' };
     config.config = values.config;
   }
+  if (values['tls-cert'] !== undefined) config.tlsCert = values['tls-cert'];
+  if (values['tls-key'] !== undefined) config.tlsKey = values['tls-key'];
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    return { ok: false, error: '--tls-cert and --tls-key go together: give both' };
+  }
+  if (values.hsts) config.hsts = true;
+  if (values['redirect-http'] !== undefined) {
+    const n = parseInteger(values['redirect-http'], '--redirect-http', 0, 65535);
+    if (typeof n === 'string') return { ok: false, error: n };
+    config.redirectHttp = n;
+  }
+  if ((config.hsts || config.redirectHttp !== undefined) && config.tlsCert === undefined) {
+    return { ok: false, error: '--hsts and --redirect-http need --tls-cert and --tls-key' };
+  }
   return { ok: true, command: config };
 }
 
 /** The URL to print for a listening address (IPv6 literals need brackets). */
-export function displayUrl(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+export function displayUrl(host: string, port: number, secure = false): string {
+  return `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }

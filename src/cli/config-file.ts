@@ -111,6 +111,9 @@ const duration: Check<number> = (v, key, ctx) => {
 
 const directory: Check<string> = (v, key, ctx) => path.resolve(ctx.base, nonEmptyString(v, key, ctx));
 
+/** A path, relative to the config file's directory. */
+const file: Check<string> = (v, key, ctx) => path.resolve(ctx.base, nonEmptyString(v, key, ctx));
+
 const booleanOrFile: Check<boolean | string> = (v, key, ctx) => {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'string' && v !== '') return v;
@@ -137,6 +140,10 @@ const SETTINGS: Record<string, KeyParser> = {
   spa: setting('spa', booleanOrFile),
   notFound: setting('notFound', nonEmptyString),
   dotfiles: setting('dotfiles', oneOf(DOTFILES_POLICIES)),
+  tlsCert: setting('tlsCert', file),
+  tlsKey: setting('tlsKey', file),
+  hsts: setting('hsts', boolean),
+  redirectHttp: setting('redirectHttp', integer(0, 65535)),
 };
 
 /** Keys for the programmatic API, checked for shape only (createServer / server.static validate the rest). */

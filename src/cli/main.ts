@@ -70,6 +70,9 @@ async function serve(config: ServeConfig, file: LoadedConfig | null): Promise<vo
       ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
       ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
       ...(config.threads === undefined ? {} : { threads: config.threads }),
+      ...(config.tlsCert === undefined || config.tlsKey === undefined
+        ? {}
+        : { tls: { ...file?.server?.tls, cert: config.tlsCert, key: config.tlsKey, ...(config.hsts ? { hsts: true } : {}) } }),
     });
   } catch (err) {
     fail(message(err), EXIT_USAGE);
@@ -119,7 +122,18 @@ async function serve(config: ServeConfig, file: LoadedConfig | null): Promise<vo
   } catch (err) {
     fail(`cannot listen on ${config.host}:${config.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  console.log(`brigade serving ${dir} at ${displayUrl(config.host, server.address.port)}`);
+  const secure = config.tlsCert !== undefined;
+  console.log(`brigade serving ${dir} at ${displayUrl(config.host, server.address.port, secure)}`);
+  if (config.redirectHttp !== undefined) {
+    const { httpsRedirect } = await import('../index.js');
+    const redirect = httpsRedirect({ host: config.host, port: config.redirectHttp, httpsPort: server.address.port });
+    try {
+      await redirect.listen();
+    } catch (err) {
+      fail(`cannot listen on ${config.host}:${config.redirectHttp}: ${message(err)}`);
+    }
+    console.log(`brigade redirecting ${displayUrl(config.host, redirect.address.port)} to https`);
+  }
 }
 
 async function main(argv: readonly string[]): Promise<void> {

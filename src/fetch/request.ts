@@ -67,7 +67,7 @@ export class FetchRequest {
           const a = this.#host.address;
           host = a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
         }
-        this.#url = `http://${host}${target.charCodeAt(0) === 0x2f ? target : `/${target}`}`;
+        this.#url = `${this.#req.secure ? 'https' : 'http'}://${host}${target.charCodeAt(0) === 0x2f ? target : `/${target}`}`;
       }
     }
     return this.#url;
