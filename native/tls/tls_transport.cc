@@ -196,10 +196,12 @@ ssize_t TlsTransport::writev(int /*fd*/, const struct iovec* iov, int n) {
   for (;;) {
     if (uint64_t k = take_credit(total)) return static_cast<ssize_t>(k);
     if (pending_len_ == 0) {
-      // The offered bytes, up to one chunk, in order.
-      pending_ = std::make_unique_for_overwrite<char[]>(kChunk);
-      for (int i = 0; i < n && pending_len_ < kChunk; ++i) {
-        size_t take = std::min(iov[i].iov_len, kChunk - pending_len_);
+      // The offered bytes, up to one chunk, in order (sized to them: a small
+      // response does not pay for a 64 KiB buffer).
+      const size_t cap = static_cast<size_t>(std::min<uint64_t>(total, kChunk));
+      pending_ = std::make_unique_for_overwrite<char[]>(cap);
+      for (int i = 0; i < n && pending_len_ < cap; ++i) {
+        size_t take = std::min(iov[i].iov_len, cap - pending_len_);
         std::memcpy(pending_.get() + pending_len_, iov[i].iov_base, take);
         pending_len_ += take;
       }
@@ -216,7 +218,7 @@ ssize_t TlsTransport::send_file(int /*fd*/, int file_fd, uint64_t* off, uint64_t
       return static_cast<ssize_t>(k);
     }
     if (pending_len_ == 0) {
-      pending_ = std::make_unique_for_overwrite<char[]>(kChunk);
+      pending_ = std::make_unique_for_overwrite<char[]>(static_cast<size_t>(std::min<uint64_t>(len, kChunk)));
       ssize_t r;
       do {
         r = ::pread(file_fd, pending_.get(), static_cast<size_t>(std::min<uint64_t>(len, kChunk)),
