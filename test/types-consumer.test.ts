@@ -21,7 +21,7 @@ const dtsDir = path.join(pkgDir, 'dist');
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function runTsc(args: string[], cwd: string): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [tsc, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [tsc, ...args], { cwd, encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
