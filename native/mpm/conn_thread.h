@@ -30,7 +30,7 @@ class ConnThread {
   int accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port);
   // One non-blocking turn: lets an idle thread act on drain/abort requests.
   void idle_turn() { loop_.turn(0); }
-  void request_drain() { loop_.request_drain(); }
+  void request_drain(bool close_idle) { loop_.request_drain(close_idle); }
   void request_abort() { loop_.request_abort(); }
   void request_stop() {
     stop_.store(true, std::memory_order_release);

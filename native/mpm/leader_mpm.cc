@@ -82,8 +82,9 @@ void LeaderMpm::thread_main(uint32_t index) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         fd = -1;
       }
-      if (fd >= 0 && (stop_.load() || draining_.load())) {
-        ::close(fd);  // arrived while shutting down: never served
+      // Accepted just as a drain began: still served (see WorkerMpm::listener_main).
+      if (fd >= 0 && stop_.load()) {
+        ::close(fd);  // stopping for good: never served
         fd = -1;
       }
     }

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `brigade` command: parse flags, serve a directory, drain on SIGINT/SIGTERM.
+// `brigade` command: parse flags, serve a directory, reload on SIGHUP/SIGUSR2,
+// drain on SIGINT/SIGTERM.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import type { Server } from '../index.js';
 import { displayUrl, parseCliArgs, USAGE, type ServeConfig } from './args.js';
 
 // Exit status for a bad command line (like most Unix tools), as opposed to 1
@@ -23,57 +24,40 @@ function readVersion(): string {
 }
 
 async function serve(config: ServeConfig): Promise<void> {
-  const dir = path.resolve(config.dir);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    fail(`directory not found: ${config.dir}`);
-  }
-  if (!stat.isDirectory()) fail(`not a directory: ${config.dir}`);
-
   // Loaded here, not at the top: --help and --version must work even when the
   // native addon cannot be loaded.
-  let createServer: typeof import('../index.js').createServer;
+  let reloadModule: typeof import('./reload.js');
+  let buildServer: typeof import('./build-server.js').buildServer;
   try {
-    ({ createServer } = await import('../index.js'));
+    reloadModule = await import('./reload.js');
+    ({ buildServer } = await import('./build-server.js'));
   } catch (err) {
     fail(`cannot load the server (native addon missing or broken?): ${err instanceof Error ? err.message : String(err)}`);
   }
-  const server = createServer({
-    host: config.host,
-    port: config.port,
-    ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
-    ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
-    ...(config.threads === undefined ? {} : { threads: config.threads }),
-  });
-  server.static('/', dir, {
-    ...(config.gzip ? { compress: true } : {}),
-    ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
-  });
-
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      process.stderr.write(`brigade: ${signal} again, exiting now\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    console.log('brigade: shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => fail(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`),
-    );
+  const log = (line: string): void => console.log(line);
+  let port = config.port; // the bound one once listening; reloads keep the socket, so the port too
+  const label = (root: string): string => `serving ${root} at ${displayUrl(config.host, port)}`;
+  const build = (c: ServeConfig): { server: Server; label: string } => {
+    const { server, root } = buildServer(c);
+    return { server, label: label(root) };
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Every reload (SIGHUP, SIGUSR2) builds a new server through build(). The
+  // command line does not change; a configuration file read here would.
+  const target = new reloadModule.ReloadingServer<ServeConfig>({ load: () => config, build, log });
 
+  let first: ReturnType<typeof buildServer>;
   try {
-    await server.listen();
+    first = buildServer(config);
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  reloadModule.installSignalHandlers(target, log);
+  try {
+    port = (await target.start(first.server)).port;
   } catch (err) {
     fail(`cannot listen on ${config.host}:${config.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  console.log(`brigade serving ${dir} at ${displayUrl(config.host, server.address.port)}`);
+  console.log(`brigade ${label(first.root)}`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
