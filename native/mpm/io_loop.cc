@@ -95,12 +95,14 @@ void IoLoop::turn(int timeout_ms) {
   }
   ctx_.now_ms = poll::monotonic_ms();
 
-  for (int i = 0; i < n; ++i) on_event(events[i]);
+  // Drain and abort requests first: after a hand-over, a connection that
+  // arrives in this same batch is the new server's to accept.
   if (abort_req_.exchange(false, std::memory_order_acq_rel)) {
     for (auto& c : slots_)
       if (c && !c->closed()) c->abort("shutdown");
   }
   if (const uint32_t d = drain_req_.exchange(0, std::memory_order_acq_rel)) start_drain((d & kDrainCloseIdle) != 0);
+  for (int i = 0; i < n; ++i) on_event(events[i]);
   if (accept_pending_) accept_all();
   if (!listening_ && accept_resume_ms_ != 0 && ctx_.now_ms >= accept_resume_ms_) resume_accept();
   if (!listening_ && accept_resume_ms_ == 0 && !ctx_.draining && open_ < max_conns_ * 9 / 10) resume_accept();

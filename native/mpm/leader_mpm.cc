@@ -77,7 +77,7 @@ void LeaderMpm::thread_main(uint32_t index) {
     uint32_t ip = 0;
     uint16_t port = 0;
     while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
-      fd = t.accept_while_idle(listen_fd_, 100, &ip, &port);
+      fd = t.accept_while_idle(listen_fd_, 100, &ip, &port, &draining_);
       if (fd == -2) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         fd = -1;

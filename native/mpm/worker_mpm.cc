@@ -37,7 +37,7 @@ void WorkerMpm::listener_main() {
     uint32_t ip = 0;
     uint16_t port = 0;
     while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
-      fd = accept_one(listen_fd_, 100, &ip, &port);
+      fd = accept_one(listen_fd_, 100, &ip, &port, &draining_);
       if (fd == -2) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // out of fds: back off
         fd = -1;

@@ -91,12 +91,14 @@ export class ReloadingServer<C> {
       return;
     }
     this.current = next.server;
-    this.setup.log(`brigade: reload ${n} (${reason}): ${next.label}`);
+    // close() stops the old server accepting before its first await: the log
+    // line below is only written once new connections go to the new server.
     const closing = old
       .close({ timeout: this.setup.drainTimeout ?? 30000, idleGrace: this.setup.idleGrace ?? 2000 })
       .catch((err: unknown) => this.setup.log(`brigade: closing the server replaced by reload ${n} failed: ${message(err)}`))
       .finally(() => this.retiring.delete(closing));
     this.retiring.add(closing);
+    this.setup.log(`brigade: reload ${n} (${reason}): ${next.label}`);
   }
 }
 
