@@ -9,6 +9,8 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type Server } from '../src/index.js';
@@ -367,6 +369,30 @@ api('ReloadingServer: a failed build keeps the running server; shutdown drains a
   await stopped;
   assert.ok(await refused(port));
   slow.destroy();
+});
+
+api('servers replaced by a hand-over are garbage-collected (their rings and slabs with them)', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  let collected = 0;
+  const registry = new FinalizationRegistry<number>(() => ++collected);
+  let current = release('r0');
+  await current.listen();
+  const rounds = 6;
+  for (let i = 1; i <= rounds; ++i) {
+    const next = release(`r${i}`);
+    await current.handOver(next, { idleGrace: 10 });
+    owned.delete(current);
+    registry.register(current, i);
+    current = next;
+  }
+  for (let i = 0; i < 20 && collected < rounds; ++i) {
+    gc();
+    await sleep(20);
+  }
+  // A stopped native server used to stay reachable from its doorbell callback.
+  assert.is(collected, rounds, `${collected} of ${rounds} old servers collected`);
+  assert.is((await getOnce(current.address.port, '/v')).body, `r${rounds}`);
 });
 
 cli.run();
