@@ -199,6 +199,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "NativeServer",
                        {InstanceMethod<&NativeServer::Listen>("listen"),
+                        InstanceMethod<&NativeServer::AdoptListener>("adoptListener"),
+                        InstanceMethod<&NativeServer::ListenFd>("listenFd"),
                         InstanceMethod<&NativeServer::AttachLane>("attachLane"),
                         InstanceMethod<&NativeServer::Start>("start"),
                         InstanceMethod<&NativeServer::AllocSlab>("allocSlab"),
@@ -334,6 +336,38 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     return Napi::Number::New(env, actual);
   }
 
+  // adoptListener(fd) -> bound port. Takes a duplicate of another server's
+  // listening socket (graceful reload): both accept from the same kernel queue
+  // until the old one drains, and closing either descriptor leaves the socket
+  // to the other, so the queue is never dropped.
+  Napi::Value AdoptListener(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (listen_fd_ >= 0 || mpm_) {
+      Napi::Error::New(env, "adoptListener: already listening").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    int src = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
+    int accepting = 0;
+    socklen_t al = sizeof accepting;
+    if (src < 0 || ::getsockopt(src, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &al) != 0 || !accepting) {
+      Napi::Error::New(env, "adoptListener: not a listening socket").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    int fd = ::fcntl(src, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return ThrowErrno(env, "dup");
+    // O_NONBLOCK is a flag of the shared open file description: already set.
+    sockaddr_storage bound{};
+    socklen_t bl = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bl);
+    uint16_t port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                                : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    listen_fd_ = fd;
+    return Napi::Number::New(env, port);
+  }
+
+  // listenFd() -> this server's listening descriptor (-1 when none), for adoptListener.
+  Napi::Value ListenFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), listen_fd_); }
+
   Napi::Value ThrowErrno(Napi::Env env, const char* what) {
     int e = errno;
     Napi::Error err = Napi::Error::New(env, std::string(what) + ": " + strerror(e));
@@ -464,11 +498,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     }
     return info.Env().Undefined();
   }
+  // drain(closeIdle = true, shutListener = true). After a hand-over the old
+  // server drains with both false (the socket is the new server's now), and
+  // later with closeIdle once the idle grace is over.
   Napi::Value Drain(const Napi::CallbackInfo& info) {
-    if (mpm_) mpm_->begin_drain();
+    const bool close_idle = !info[0].IsBoolean() || info[0].As<Napi::Boolean>().Value();
+    const bool shut_listener = !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
+    if (mpm_) mpm_->begin_drain(close_idle);
     // New connections are refused from now on, not left waiting in the backlog
     // (the pollers drop the listener at their next turn; accept then fails).
-    if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RD);
+    if (listen_fd_ >= 0 && shut_listener) ::shutdown(listen_fd_, SHUT_RD);
     if (driver_) driver_->Turn();
     return info.Env().Undefined();
   }
@@ -479,6 +518,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   }
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     Shutdown();
+    // Nothing runs a turn any more. The doorbell callback closes over the JS
+    // lane, which holds this object: while the persistent reference to it
+    // lived, this object — and with it the rings and slabs — could never be
+    // collected (one server's worth of memory lost per reload).
+    for (auto& l : lanes_) {
+      l.lane.reset();
+      l.inline_bell.reset();
+      l.bell.reset();
+    }
     return info.Env().Undefined();
   }
 

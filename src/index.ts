@@ -1,6 +1,6 @@
 // brigade's public surface.
 export { createServer, Server } from './server.js';
-export type { ServerStats, ServerAddress, CloseOptions } from './server.js';
+export type { ServerStats, ServerAddress, CloseOptions, ListenOptions } from './server.js';
 export type { ServerOptions, LimitOptions, TimeoutOptions } from './config.js';
 export type { Handler, Request, Response, RequestPool, SendFileOptions, HeaderValue } from './types.js';
 export type { StaticOptions } from './static/static-handler.js';

@@ -78,6 +78,10 @@ export interface NativeConfig {
 
 export interface NativeServerHandle {
   listen(host: string, port: number, backlog: number): number;
+  /** Listens on a duplicate of another server's listening socket; returns its port. */
+  adoptListener(fd: number): number;
+  /** The listening descriptor, -1 when none. */
+  listenFd(): number;
   attachLane(
     index: number,
     control: Int32Array,
@@ -90,7 +94,12 @@ export interface NativeServerHandle {
   allocSlab(lane: number, minBytes: number): number;
   slabBuffer(lane: number, id: number): ArrayBuffer | undefined;
   wake(lane: number): void;
-  drain(): void;
+  /**
+   * Stops accepting; requests read from now on are answered with Connection: close.
+   * closeIdle (default true): close idle connections now. shutListener (default
+   * true): shut the listening socket so the backlog is refused (not after a hand-over).
+   */
+  drain(closeIdle?: boolean, shutListener?: boolean): void;
   abortAll(): void;
   stop(): void;
   stats(): NativeStats;

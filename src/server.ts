@@ -34,6 +34,28 @@ export interface ServerAddress {
 export interface CloseOptions {
   /** ms to wait for in-flight requests before connections are aborted (default 10000). */
   timeout?: number;
+  /**
+   * After a hand-over only: ms during which idle keep-alive connections stay
+   * open, so a request a client sends on one right now is still answered (with
+   * Connection: close); then the idle ones left are closed. Default: 2000, at
+   * most the keep-alive timeout.
+   */
+  idleGrace?: number;
+}
+
+export interface ListenOptions {
+  /**
+   * Take over the listening socket of this running server instead of binding
+   * one (graceful reload): both accept from the same kernel queue until the
+   * old one is closed, so no connection is refused or dropped. The host and
+   * port options of this server are not used. See handOver().
+   */
+  from?: Server;
+}
+
+/** How many servers hold one listening socket: only the last to close shuts it. */
+interface ListenerShare {
+  holders: number;
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']);
@@ -54,6 +76,7 @@ export class Server implements LaneSink, ResponseHost {
   private onDrained: (() => void) | null = null;
   private _closing = false;
   private _address: ServerAddress | null = null;
+  private listenerShare: ListenerShare | null = null;
   // options.fetch: answers what no route matched (docs/fetch.md).
   private readonly fallback: Handler | null;
 
@@ -134,12 +157,24 @@ export class Server implements LaneSink, ResponseHost {
 
   // ---- lifecycle ----
 
-  async listen(): Promise<ServerAddress> {
+  async listen(options: ListenOptions = {}): Promise<ServerAddress> {
     if (this.nativeServer) throw new Error('brigade: already listening');
     const o = this.opts;
-    const host = isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
+    const from = options.from;
+    if (from && (!from.nativeServer || from._closing || !from.listenerShare)) {
+      throw new Error('brigade: listen({ from }) needs a server that is listening');
+    }
+    const host = from ? from.address.host : isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
     const ns = new native.NativeServer(o.native);
-    const port = ns.listen(host, o.port, o.backlog);
+    let port: number;
+    if (from) {
+      port = ns.adoptListener(from.nativeServer!.listenFd());
+      this.listenerShare = from.listenerShare!;
+      ++this.listenerShare.holders;
+    } else {
+      port = ns.listen(host, o.port, o.backlog);
+      this.listenerShare = { holders: 1 };
+    }
     const maxSlabs = 65536;
     this.lanes = [];
     const lanes = ns.laneCount();
@@ -157,8 +192,22 @@ export class Server implements LaneSink, ResponseHost {
   }
 
   /**
+   * Graceful reload: `next` (configured, not yet listening) takes over this
+   * server's listening socket and starts accepting at once; then this server
+   * drains (see close()) without ever closing the shared socket. Resolves
+   * when this server is closed; `next` serves from the first moment on.
+   */
+  async handOver(next: Server, options: CloseOptions = {}): Promise<void> {
+    await next.listen({ from: this });
+    await this.close(options);
+  }
+
+  /**
    * Graceful shutdown: stop accepting, close idle keep-alive connections,
    * let in-flight requests finish (up to timeout), then stop the threads.
+   * While another server still holds the listening socket (after a
+   * hand-over), the socket is left open and idle keep-alive connections get
+   * `idleGrace` ms to deliver one more request before they are closed.
    */
   async close(options: CloseOptions = {}): Promise<void> {
     const ns = this.nativeServer;
@@ -169,15 +218,26 @@ export class Server implements LaneSink, ResponseHost {
       this.onDrained = resolve;
     });
     this.drainedLanes = 0;
-    ns.drain();
+    const share = this.listenerShare;
+    const handedOver = share !== null && share.holders > 1;
+    if (share) --share.holders;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeout);
-      }),
-    ]);
-    if (timer) clearTimeout(timer);
+    const waitDrained = (ms: number): Promise<boolean> =>
+      Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    const started = Date.now();
+    if (handedOver) {
+      const grace = Math.min(options.idleGrace ?? 2000, this.opts.native.keepAliveTimeout, timeout);
+      ns.drain(false, false);
+      if (await waitDrained(grace)) ns.drain(true, false);
+    } else {
+      ns.drain(true, true);
+    }
+    const timedOut = await waitDrained(Math.max(0, timeout - (Date.now() - started)));
     if (timedOut) {
       ns.abortAll();
       await Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]);
@@ -193,6 +253,7 @@ export class Server implements LaneSink, ResponseHost {
     this.pendingCount = 0;
     this.pools.destroyAll();
     this.nativeServer = null;
+    this.listenerShare = null;
   }
 
   /**

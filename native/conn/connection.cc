@@ -3,6 +3,7 @@
 #include "conn/connection.h"
 
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -481,6 +482,14 @@ void Connection::on_read_timer() {
 void Connection::begin_drain() {
   if (state_ == State::kClosed || state_ == State::kLingering) return;
   if (idle()) {
+    // A request may have arrived since the last read (edge not handled yet):
+    // answer it (with Connection: close) instead of discarding it unread.
+    int pending = 0;
+    if (state_ == State::kIdle && ::ioctl(fd_, FIONREAD, &pending) == 0 && pending > 0) {
+      read_pending_ = true;
+      mark_runnable();
+      return;
+    }
     start_lingering_close();
     return;
   }

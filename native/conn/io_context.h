@@ -46,7 +46,8 @@ struct IoContext {
   std::vector<Connection*> closed;     // to free after the turn (events may still name them)
   uint64_t now_ms = 0;
   uint32_t handshake_budget = 0;       // TLS handshake steps left this loop turn
-  bool draining = false;               // graceful shutdown: finish in-flight, take no new requests
+  bool draining = false;               // graceful shutdown or hand-over: every request read now is the connection's last
+  bool drain_close_idle = false;       // shutdown: close idle connections, and busy ones after their output
 };
 
 }  // namespace brigade::conn

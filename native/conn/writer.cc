@@ -119,7 +119,7 @@ void Connection::complete_request(const OutBucket& eor, bool sent) {
   ctx_.stats->responses_total.fetch_add(1, std::memory_order_relaxed);
   if (state_ == State::kIdle) set_state(State::kIdle);  // reading -> keep-alive gauge
   if (eor.pool_id != 0) ctx_.lane->push_event(bridge::kMsgEorDone, id_, eor.seq, eor.pool_id, sent ? 0 : 1);
-  if (ctx_.draining) close_after_output_ = true;
+  if (ctx_.drain_close_idle) close_after_output_ = true;
   if (eor.close_after) {
     // This response ends the connection: responses to pipelined requests read
     // behind it must not follow it onto the wire (the client would take them

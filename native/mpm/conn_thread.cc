@@ -7,11 +7,12 @@
 
 namespace brigade::mpm {
 
-int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
+int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up) {
   struct pollfd p {};
   p.fd = listen_fd;
   p.events = POLLIN;
   if (::poll(&p, 1, wait_ms) <= 0) return -1;
+  if (give_up && give_up->load(std::memory_order_acquire)) return -1;
   sockaddr_storage ss{};
   socklen_t sl = sizeof ss;
   int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -29,7 +30,8 @@ int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
   return fd;
 }
 
-int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
+int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port,
+                                  const std::atomic<bool>* give_up) {
   if (loop_.announce_sleep()) {
     loop_.end_sleep();
     loop_.turn(0);
@@ -45,7 +47,7 @@ int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint
   if (n <= 0) return -1;
   if (p[1].revents & POLLIN) loop_.turn(0);
   if (!(p[0].revents & POLLIN)) return -1;
-  return accept_one(listen_fd, 0, ip, port);
+  return accept_one(listen_fd, 0, ip, port, give_up);
 }
 
 }  // namespace brigade::mpm

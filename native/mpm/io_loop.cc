@@ -96,12 +96,14 @@ void IoLoop::turn(int timeout_ms) {
   }
   ctx_.now_ms = poll::monotonic_ms();
 
-  for (int i = 0; i < n; ++i) on_event(events[i]);
+  // Drain and abort requests first: after a hand-over, a connection that
+  // arrives in this same batch is the new server's to accept.
   if (abort_req_.exchange(false, std::memory_order_acq_rel)) {
     for (auto& c : slots_)
       if (c && !c->closed()) c->abort("shutdown");
   }
-  if (drain_req_.exchange(false, std::memory_order_acq_rel)) start_drain();
+  if (const uint32_t d = drain_req_.exchange(0, std::memory_order_acq_rel)) start_drain((d & kDrainCloseIdle) != 0);
+  for (int i = 0; i < n; ++i) on_event(events[i]);
   if (accept_pending_) accept_all();
   if (!listening_ && accept_resume_ms_ != 0 && ctx_.now_ms >= accept_resume_ms_) resume_accept();
   if (!listening_ && accept_resume_ms_ == 0 && !ctx_.draining && open_ < max_conns_ * 9 / 10) resume_accept();
@@ -378,12 +380,16 @@ void IoLoop::reap_closed() {
   ctx_.closed.clear();
 }
 
-void IoLoop::start_drain() {
+void IoLoop::start_drain(bool close_idle) {
   ctx_.draining = true;
+  // The listening socket itself stays open: after a hand-over another server
+  // accepts from it (closing or shutting it is the binding's decision).
   if (listening_) poller_->remove(listen_fd_);
   listening_ = false;
   accept_pending_ = false;
   accept_resume_ms_ = 0;
+  if (!close_idle) return;  // hand-over: connections end through Connection: close or their keep-alive timeout
+  ctx_.drain_close_idle = true;
   for (auto& c : slots_)
     if (c && !c->closed()) c->begin_drain();
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// `brigade` command: parse flags, serve a directory, drain on SIGINT/SIGTERM.
+// `brigade` command: parse flags, serve a directory, reload on SIGHUP/SIGUSR2,
+// drain on SIGINT/SIGTERM.
 
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { displayUrl, parseCliArgs, USAGE, type ServeConfig } from './args.js';
 import { ConfigError, findConfigFile, loadConfigFile, type LoadedConfig } from './config-file.js';
 
@@ -40,97 +40,68 @@ async function readConfigFile(explicit: string | undefined): Promise<LoadedConfi
   }
 }
 
-async function serve(config: ServeConfig, file: LoadedConfig | null): Promise<void> {
-  const dir = path.resolve(config.dir);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    fail(`directory not found: ${config.dir}`);
-  }
-  if (!stat.isDirectory()) fail(`not a directory: ${config.dir}`);
+/** Reads the config file (if any) and merges the command line over it, as at the first start. */
+async function loadSettings(argv: readonly string[], explicit: string | undefined): Promise<{ config: ServeConfig; file: LoadedConfig | null }> {
+  const file = await loadConfigFileOrThrow(explicit);
+  const parsed = parseCliArgs(argv, file?.settings ?? {});
+  if (!parsed.ok) throw new Error(parsed.error);
+  if (parsed.command.kind !== 'serve') throw new Error('the command line changed');
+  return { config: parsed.command, file };
+}
 
+async function loadConfigFileOrThrow(explicit: string | undefined): Promise<LoadedConfig | null> {
+  const file = explicit ?? findConfigFile(process.cwd());
+  return file === null ? null : loadConfigFile(file);
+}
+
+async function serve(argv: readonly string[], config: ServeConfig, file: LoadedConfig | null): Promise<void> {
   // Loaded here, not at the top: --help and --version must work even when the
   // native addon cannot be loaded.
-  let createServer: typeof import('../index.js').createServer;
+  let reloadModule: typeof import('./reload.js');
+  let build: typeof import('./build-server.js');
+  let httpsRedirect: typeof import('../index.js').httpsRedirect;
   try {
-    ({ createServer } = await import('../index.js'));
+    reloadModule = await import('./reload.js');
+    build = await import('./build-server.js');
+    ({ httpsRedirect } = await import('../index.js'));
   } catch (err) {
     fail(`cannot load the server (native addon missing or broken?): ${err instanceof Error ? err.message : String(err)}`);
   }
-  // Server errors carry their own 'brigade: ' prefix; fail() adds one.
-  const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/^brigade: /, '');
-  // Option values the server refuses (from flags or the config file) are usage errors.
-  let server: ReturnType<typeof createServer>;
-  try {
-    server = createServer({
-      ...file?.server,
-      host: config.host,
-      port: config.port,
-      ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
-      ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
-      ...(config.threads === undefined ? {} : { threads: config.threads }),
-      ...(config.tlsCert === undefined || config.tlsKey === undefined
-        ? {}
-        : { tls: { ...file?.server?.tls, cert: config.tlsCert, key: config.tlsKey, ...(config.hsts ? { hsts: true } : {}) } }),
-    });
-  } catch (err) {
-    fail(message(err), EXIT_USAGE);
-  }
-  if (file?.setup) {
-    // Before the static mount, so the setup's routes and filters come first.
-    try {
-      await file.setup(server);
-    } catch (err) {
-      fail(`${file.file}: setup failed: ${message(err)}`);
-    }
-  }
-  const fileStatic = file?.static ?? {};
-  try {
-    server.static('/', dir, {
-      ...fileStatic,
-      // --gzip keeps compress() options the config file gave under "static".
-      ...(config.gzip ? { compress: typeof fileStatic.compress === 'object' ? fileStatic.compress : true } : {}),
-      ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
-      ...(config.listing === undefined ? {} : { listing: config.listing }),
-      ...(config.spa === undefined ? {} : { spa: config.spa }),
-      ...(config.notFound === undefined ? {} : { notFound: config.notFound }),
-      ...(config.dotfiles === undefined ? {} : { dotfiles: config.dotfiles }),
-    });
-  } catch (err) {
-    fail(message(err), EXIT_USAGE);
-  }
-
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      process.stderr.write(`brigade: ${signal} again, exiting now\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    console.log('brigade: shutting down');
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => fail(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`),
-    );
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  try {
-    await server.listen();
-  } catch (err) {
-    fail(`cannot listen on ${config.host}:${config.port}: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  const log = (line: string): void => console.log(line);
   const secure = config.tlsCert !== undefined;
-  console.log(`brigade serving ${dir} at ${displayUrl(config.host, server.address.port, secure)}`);
+  let port = config.port; // the bound one once listening; reloads keep the socket, so the port too
+  const label = (root: string): string => `serving ${root} at ${displayUrl(config.host, port, secure)}`;
+  type Settings = { config: ServeConfig; file: LoadedConfig | null };
+  // Every reload (SIGHUP, SIGUSR2) reads the config file and the certificate
+  // files again and builds a new server that takes over the listening socket.
+  const target = new reloadModule.ReloadingServer<Settings>({
+    load: () => loadSettings(argv, config.config),
+    build: async (s) => {
+      const { server, root } = await build.buildServer(s.config, s.file);
+      return { server, label: label(root) };
+    },
+    log,
+  });
+
+  let first: Awaited<ReturnType<typeof build.buildServer>>;
+  try {
+    first = await build.buildServer(config, file);
+  } catch (err) {
+    fail(build.cliMessage(err), (err as { usage?: boolean }).usage ? EXIT_USAGE : 1);
+  }
+  reloadModule.installSignalHandlers(target, log);
+  try {
+    port = (await target.start(first.server)).port;
+  } catch (err) {
+    fail(`cannot listen on ${config.host}:${config.port}: ${build.cliMessage(err)}`);
+  }
+  console.log(`brigade ${label(first.root)}`);
   if (config.redirectHttp !== undefined) {
-    const { httpsRedirect } = await import('../index.js');
-    const redirect = httpsRedirect({ host: config.host, port: config.redirectHttp, httpsPort: server.address.port });
+    const redirect = httpsRedirect({ host: config.host, port: config.redirectHttp, httpsPort: port });
     try {
       await redirect.listen();
     } catch (err) {
-      fail(`cannot listen on ${config.host}:${config.redirectHttp}: ${message(err)}`);
+      fail(`cannot listen on ${config.host}:${config.redirectHttp}: ${build.cliMessage(err)}`);
     }
     console.log(`brigade redirecting ${displayUrl(config.host, redirect.address.port)} to https`);
   }
@@ -158,7 +129,7 @@ async function main(argv: readonly string[]): Promise<void> {
       console.log(readVersion());
       return;
     case 'serve':
-      await serve(command, file);
+      await serve(argv, command, file);
       return;
   }
 }
