@@ -16,6 +16,7 @@
 
 #include "bridge/lane.h"
 #include "buckets/slab_allocator.h"
+#include "conn/lane_stats.h"
 #include "conn/server_config.h"
 #include "mpm/event_mpm.h"
 #include "mpm/leader_mpm.h"
@@ -164,6 +165,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                         InstanceMethod<&NativeServer::AbortAll>("abortAll"),
                         InstanceMethod<&NativeServer::Stop>("stop"),
                         InstanceMethod<&NativeServer::Stats>("stats"),
+                        InstanceMethod<&NativeServer::LaneStats>("laneStats"),
                         InstanceMethod<&NativeServer::LaneCount>("laneCount")});
   }
 
@@ -469,6 +471,14 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     slab.Set("allocations", Napi::Number::New(env, static_cast<double>(t.allocations)));
     o.Set("slabs", slab);
     return o;
+  }
+
+  // Status scoreboard: kLaneStatsFields doubles per lane (conn/lane_stats.h).
+  Napi::Value LaneStats(const Napi::CallbackInfo& info) {
+    const uint32_t n = mpm_ ? mpm_->lanes() : 0;
+    auto out = Napi::Float64Array::New(info.Env(), n * brigade::conn::kLaneStatsFields);
+    for (uint32_t i = 0; i < n; ++i) brigade::conn::fill_lane_stats(mpm_->stats(i), out.Data() + i * brigade::conn::kLaneStatsFields);
+    return out;
   }
 
   napi_env env_;
