@@ -20,3 +20,9 @@ export type { ByterangeOptions, RangePlan } from './filters/byterange.js';
 export { conditional, evaluatePreconditions } from './filters/conditional.js';
 export type { Precondition } from './filters/conditional.js';
 export { FastResponse } from './fetch/fast-response.js';
+export type { StatusOptions, ObservabilityOptions } from './status/observability.js';
+export type { AccessLogOptions } from './access-log.js';
+export type { AccessLogFormat } from './access-log-format.js';
+export type {
+  StatusSnapshot, ThreadStatus, ThreadState, JsThreadStatus, ServiceClassStatus, ConnectionCounts, SlabStatus,
+} from './status/types.js';
