@@ -24,6 +24,12 @@ export interface ServeConfig {
   gzip?: boolean;
   /** --cache: Cache-Control max-age of the files, in seconds. */
   maxAge?: number;
+  /** --status: serve /server-status and /metrics (to loopback peers). */
+  status?: boolean;
+  /** --access-log FILE: write an access log. */
+  accessLog?: string;
+  /** --access-log-format: common (default) or combined. */
+  accessLogFormat?: 'common' | 'combined';
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'version' } | ServeConfig;
@@ -45,6 +51,12 @@ Options for serve:
                         and serve precompressed x.br / x.gz siblings
       --cache <time>    Cache-Control max-age: seconds, or a number with s, m, h, d
                         or w (e.g. 1h, 7d; default 0)
+      --status          serve /server-status (live page, ?json) and /metrics
+                        (Prometheus) to loopback clients
+      --access-log <file>
+                        append an access log (reopened on SIGHUP / SIGUSR2)
+      --access-log-format <common|combined>
+                        its format (default common)
 `;
 
 // Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
@@ -96,6 +108,9 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
         threads: { type: 'string' },
         gzip: { type: 'boolean' },
         cache: { type: 'string' },
+        status: { type: 'boolean' },
+        'access-log': { type: 'string' },
+        'access-log-format': { type: 'string' },
       },
     });
   } catch (err) {
@@ -115,7 +130,10 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
       values.mpm !== undefined ||
       values.threads !== undefined ||
       values.gzip !== undefined ||
-      values.cache !== undefined
+      values.cache !== undefined ||
+      values.status !== undefined ||
+      values['access-log'] !== undefined ||
+      values['access-log-format'] !== undefined
     ) {
       return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
     }
@@ -165,6 +183,17 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
     const n = parseDuration(values.cache, '--cache');
     if (typeof n === 'string') return { ok: false, error: n };
     config.maxAge = n;
+  }
+  if (values.status) config.status = true;
+  if (values['access-log'] !== undefined) {
+    if (values['access-log'] === '') return { ok: false, error: '--access-log needs a file name' };
+    config.accessLog = values['access-log'];
+  }
+  const fmt = values['access-log-format'];
+  if (fmt !== undefined) {
+    if (fmt !== 'common' && fmt !== 'combined') return { ok: false, error: `--access-log-format must be common or combined, got ${JSON.stringify(fmt)}` };
+    if (config.accessLog === undefined) return { ok: false, error: '--access-log-format needs --access-log' };
+    config.accessLogFormat = fmt;
   }
   return { ok: true, command: config };
 }

@@ -46,6 +46,8 @@ async function serve(config: ServeConfig): Promise<void> {
     ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
     ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
     ...(config.threads === undefined ? {} : { threads: config.threads }),
+    ...(config.status ? { status: true } : {}),
+    ...(config.accessLog === undefined ? {} : { accessLog: { path: config.accessLog, format: config.accessLogFormat ?? 'common' } }),
   });
   server.static('/', dir, {
     ...(config.gzip ? { compress: true } : {}),
@@ -74,6 +76,7 @@ async function serve(config: ServeConfig): Promise<void> {
     fail(`cannot listen on ${config.host}:${config.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
   console.log(`brigade serving ${dir} at ${displayUrl(config.host, server.address.port)}`);
+  if (config.status) console.log(`brigade status at ${displayUrl(config.host, server.address.port)}server-status`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
