@@ -52,7 +52,7 @@ export class StatusCollector {
     const main: JsThreadStatus = {
       name: 'main',
       kind: 'main',
-      state: s.requestsPending > 0 ? 'busy' : 'idle',
+      state: s.requestsPending > 0 || this.utilization >= 0.5 ? 'busy' : 'idle',
       utilization: this.utilization,
       requestsPending: s.requestsPending,
     };

@@ -37,7 +37,7 @@ export interface JsThreadStatus {
   name: string;
   /** "main" or "worker" (a queue server). */
   kind: 'main' | 'worker';
-  /** "busy" while it runs handlers, "idle" when it waits. */
+  /** "busy" when handlers are in flight or its event loop was busy half the last interval or more; else "idle". */
   state: 'busy' | 'idle';
   /** Share of the last interval the thread's event loop was busy, 0..1. */
   utilization: number;
