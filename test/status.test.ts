@@ -165,4 +165,44 @@ test('bad options are refused', () => {
   for (const o of bad) assert.throws(() => createServer(o as ServerOptions), RangeError, JSON.stringify(o));
 });
 
+test('gauges return to zero once every connection is gone (resets mid-response, pipelining, native errors)', async () => {
+  const held: (() => void)[] = [];
+  const { port, server } = await start(
+    (s) => {
+      s.get('/slow', (_q, r) => new Promise<void>((resolve) => held.push(() => { r.end('late'); resolve(); })));
+      s.get('/fast', (_q, r) => r.end('ok'));
+    },
+    { status: true },
+  );
+  const clients: RawClient[] = [];
+  for (let i = 0; i < 4; ++i) {
+    const c = new RawClient(port);
+    clients.push(c);
+    await c.write(requestHead('/slow', { headers: { Connection: 'keep-alive' } }));
+  }
+  const piped = new RawClient(port);
+  await piped.write(requestHead('/fast', { headers: { Connection: 'keep-alive' } }).repeat(3));
+  await piped.responses(3);
+  const bad = new RawClient(port);
+  await bad.write('GET / HTTP/1.1\r\n\r\n');
+  await bad.responses(1);
+  await waitUntil(() => held.length === 4, 2000);
+  assert.ok(server.stats().writing >= 4, `writing ${server.stats().writing}`);
+  // Two clients go away while their response is owed, then every handler finishes.
+  clients[0]!.socket.destroy();
+  clients[1]!.socket.destroy();
+  for (const f of held) f();
+  await clients[2]!.responses(1);
+  for (const c of [...clients, piped, bad]) c.socket.destroy();
+  await waitUntil(() => server.stats().connectionsOpen === 0, 5000, () => JSON.stringify(server.stats()));
+  const st = server.stats();
+  assert.equal([st.reading, st.writing, st.keepAlive, st.lingering], [0, 0, 0, 0]);
+  const rows = server.laneStats();
+  assert.ok(rows.length > 0);
+  // Per lane (native/conn/lane_stats.h): open (field 0) and the four state gauges (fields 3..6).
+  for (let i = 0; i < rows.length; i += 7) {
+    assert.equal([rows[i], rows[i + 3], rows[i + 4], rows[i + 5], rows[i + 6]], [0, 0, 0, 0, 0], `lane ${i / 7}`);
+  }
+});
+
 test.run();
