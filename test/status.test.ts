@@ -205,4 +205,13 @@ test('gauges return to zero once every connection is gone (resets mid-response, 
   }
 });
 
+test('dual-stack listener: an IPv4 client is seen as its IPv4 address; a native IPv6 peer is refused (fails closed)', async () => {
+  const { port } = await start((s) => s.get('/peer', (q, r) => r.end(q.remoteAddress)), { host: '::', status: true });
+  assert.is(await (await fetch(`http://127.0.0.1:${port}/peer`)).text(), '127.0.0.1');
+  assert.is((await fetch(`http://127.0.0.1:${port}/server-status?json`)).status, 200);
+  // The request record carries IPv4 only: an IPv6 peer reads as 0.0.0.0, which loopback does not admit.
+  assert.is(await (await fetch(`http://[::1]:${port}/peer`)).text(), '0.0.0.0');
+  assert.is((await fetch(`http://[::1]:${port}/server-status?json`)).status, 403);
+});
+
 test.run();
