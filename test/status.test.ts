@@ -4,6 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, type ServerOptions, type StatusSnapshot } from '../src/index.js';
+import { renderStatusPage } from '../src/status/page.js';
 import { destroyAllSockets, RawClient } from './helpers/raw.js';
 import { start, stopAll, waitUntil } from './helpers/server.js';
 import { requestHead } from './support/http.js';
@@ -212,6 +213,36 @@ test('dual-stack listener: an IPv4 client is seen as its IPv4 address; a native 
   // The request record carries IPv4 only: an IPv6 peer reads as 0.0.0.0, which loopback does not admit.
   assert.is(await (await fetch(`http://[::1]:${port}/peer`)).text(), '0.0.0.0');
   assert.is((await fetch(`http://[::1]:${port}/server-status?json`)).status, 403);
+});
+
+test('page renderer: class rows, escaping, and the shipped script renders exactly what the server did', () => {
+  const snap: StatusSnapshot = {
+    version: '0.1.0', mpm: 'worker', startedAt: new Date(0).toISOString(), uptimeSeconds: 90061, now: new Date(0).toISOString(),
+    totals: { requests: 1234567, responses: 1, bytesOut: 3 * 1024 * 1024, connectionsAccepted: 2, connectionsClosed: 1, nativeErrors: 0, timeouts: 0, aborted: 0 },
+    rates: { requestsPerSecond: 12.5, bytesPerSecond: 2048, intervalSeconds: 1 },
+    connections: { open: 1, reading: 0, writing: 1, keepAlive: 0, lingering: 0 },
+    threads: [{ index: 0, kind: 'worker', state: 'writing', connections: { open: 1, reading: 0, writing: 1, keepAlive: 0, lingering: 0 }, requests: 5, bytesOut: 10 }],
+    jsThreads: [{ name: 'main', kind: 'main', state: 'idle', utilization: 0.25, requestsPending: 0 }],
+    classes: [
+      { name: '<script>x</script>', importance: 1, goal: { percentile: 90, seconds: 0.8 }, queueLength: 3, observedSeconds: 1.2, performanceIndex: 1.5, servers: 2, requests: 10 },
+      { name: 'batch', importance: null, goal: null, queueLength: 0, observedSeconds: null, performanceIndex: null, servers: 0, requests: 0 },
+    ],
+    slabs: { slabsTotal: 1, slabsInUse: 1, bytesInUse: 4096, bytesReserved: 4096 },
+  };
+  const html = renderStatusPage(snap);
+  const served = /<div id="status">([\s\S]*)<\/div><script>/.exec(html)![1]!;
+  assert.ok(served.includes('&#60;script&#62;x&#60;/script&#62;'), 'class names are escaped');
+  assert.not.ok(served.includes('<script>x'), 'no raw markup from data');
+  assert.ok(served.includes('<span class="miss">1.50</span>'), 'a missed goal is marked');
+  assert.ok(served.includes('p90 &#60; 800.0 ms'));
+  assert.ok(served.includes('discretionary'));
+  assert.ok(served.includes('1d 1h 1m 1s'));
+  assert.ok(served.includes('1,234,567'));
+  // The page's script (without its fetch loop) renders the same markup from the same data.
+  const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
+  const renderers = script.slice(0, script.indexOf('(function () {'));
+  const clientRender = new Function(`${renderers}; return renderStatusBody;`)() as (s: StatusSnapshot) => string;
+  assert.is(clientRender(JSON.parse(JSON.stringify(snap)) as StatusSnapshot), served);
 });
 
 test.run();
