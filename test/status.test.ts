@@ -8,6 +8,7 @@ import { renderStatusPage } from '../src/status/page.js';
 import { destroyAllSockets, RawClient } from './helpers/raw.js';
 import { start, stopAll, waitUntil } from './helpers/server.js';
 import { requestHead } from './support/http.js';
+import { parsePrometheusText, sampleValue } from './support/prometheus-parse.js';
 
 const test = suite('status');
 
@@ -243,6 +244,21 @@ test('page renderer: class rows, escaping, and the shipped script renders exactl
   const renderers = script.slice(0, script.indexOf('(function () {'));
   const clientRender = new Function(`${renderers}; return renderStatusBody;`)() as (s: StatusSnapshot) => string;
   assert.is(clientRender(JSON.parse(JSON.stringify(snap)) as StatusSnapshot), served);
+});
+
+test('extensions: class and worker rows plugged in after listen() appear in ?json and /metrics', async () => {
+  const { base, server } = await start(() => {}, { status: true });
+  server.observability!.extensions = {
+    classes: () => [{ name: 'interactive', importance: 1, goal: { percentile: 90, seconds: 0.8 }, queueLength: 2, observedSeconds: 0.4, performanceIndex: 0.5, servers: 3, requests: 7 }],
+    workers: () => [{ name: 'queue-server-1', kind: 'worker', state: 'busy', utilization: 0.9, requestsPending: 1 }],
+  };
+  const s = (await (await fetch(`${base}/server-status?json`)).json()) as StatusSnapshot;
+  assert.equal(s.classes.map((c) => [c.name, c.performanceIndex]), [['interactive', 0.5]]);
+  assert.equal(s.jsThreads.map((t) => t.name), ['main', 'queue-server-1']);
+  const m = await (await fetch(`${base}/metrics`)).text();
+  assert.is(sampleValue(parsePrometheusText(m), 'brigade_class_servers', { class: 'interactive' }), 3);
+  assert.match(m, /^brigade_class_performance_index\{class="interactive"\} 0\.5$/m);
+  assert.match(m, /^brigade_class_queue_length\{class="interactive"\} 2$/m);
 });
 
 test.run();

@@ -27,9 +27,10 @@ export class StatusCollector {
   private eluAt = 0;
   private readonly source: StatusSource;
   private readonly mpm: string;
-  private readonly ext: StatusExtensions;
+  // Read at each snapshot: rows may be plugged in after listen().
+  private readonly ext: () => StatusExtensions;
 
-  constructor(source: StatusSource, mpm: string, ext: StatusExtensions = {}) {
+  constructor(source: StatusSource, mpm: string, ext: () => StatusExtensions = () => ({})) {
     this.source = source;
     this.mpm = mpm;
     this.ext = ext;
@@ -41,6 +42,7 @@ export class StatusCollector {
     const s = this.source.stats();
     const nowPerf = performance.now();
     const nowMs = Date.now();
+    const ext = this.ext();
     const rates = this.rates.sample(nowPerf, s.requestsTotal, s.bytesWritten);
     // Utilisation over the same kind of interval as the rates.
     if (nowPerf - this.eluAt >= 1000) {
@@ -81,8 +83,8 @@ export class StatusCollector {
         lingering: s.lingering,
       },
       threads: decodeLaneStats(this.source.laneStats(), this.mpm),
-      jsThreads: [main, ...(this.ext.workers?.() ?? [])],
-      classes: this.ext.classes?.() ?? [],
+      jsThreads: [main, ...(ext.workers?.() ?? [])],
+      classes: ext.classes?.() ?? [],
       slabs: {
         slabsTotal: s.slabs.slabsTotal,
         slabsInUse: s.slabs.slabsInUse,

@@ -79,7 +79,7 @@ export class Observability {
 
   /** At listen(): opens the log, starts counting uptime and rates. */
   async start(source: StatusSource): Promise<void> {
-    this.collector = new StatusCollector(source, this.mpm, this.extensions);
+    this.collector = new StatusCollector(source, this.mpm, () => this.extensions);
     await this.accessLog?.open();
   }
 
