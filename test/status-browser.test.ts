@@ -2,7 +2,8 @@
 // playwright-core; scripts/install-chromium.sh installs it): under load the
 // page updates itself from ?json — requests/s becomes > 0 and the request
 // total changes between two reads of the DOM — and a screenshot is saved to
-// test-artifacts/status.png. Without JavaScript the meta refresh reloads it.
+// test-artifacts/status.png (status-worker.png: the worker MPM's scoreboard).
+// Without JavaScript the meta refresh reloads it.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -113,6 +114,24 @@ test('without JavaScript the meta refresh reloads the server-rendered figures', 
     assert.ok(t2 > t1, `${t1} -> ${t2}`);
     assert.is(await page.textContent('#live'), '', 'no script ran');
     await ctx.close();
+  } finally {
+    await gen.stop();
+  }
+});
+
+test('worker MPM: one scoreboard cell per thread, busy ones marked; screenshot saved', async () => {
+  const { port, base } = await start((s) => s.get('/work', (_q, r) => r.end('y'.repeat(256))), { status: true, mpm: 'worker', threads: 8 });
+  const gen = load(port, 3, 20000);
+  try {
+    const page = await browser!.newPage({ viewport: { width: 1100, height: 1200 } });
+    await page.goto(`${base}/server-status`);
+    await page.waitForFunction(() => Number(document.getElementById('rps')?.getAttribute('data-value')) > 0, undefined, { timeout: 10000 });
+    await page.waitForFunction(() => document.querySelectorAll('#scoreboard .st:not(.st-idle)').length >= 3, undefined, { timeout: 10000 });
+    assert.is((await page.$$('#scoreboard .st')).length, 8);
+    assert.is((await page.$$('#threads tbody tr')).length, 8);
+    fs.mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, 'status-worker.png'), fullPage: true });
+    await page.close();
   } finally {
     await gen.stop();
   }
