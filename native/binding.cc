@@ -22,6 +22,7 @@
 #include "mpm/leader_mpm.h"
 #include "mpm/looper_mpm.h"
 #include "mpm/worker_mpm.h"
+#include "tls/tls_server.h"
 
 namespace {
 
@@ -134,6 +135,49 @@ double opt_num(const Napi::Object& o, const char* key, double dflt) {
   return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : dflt;
 }
 
+std::string opt_str(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+// { cert, key, names? } -> CertKey (PEM text; TypeScript read the files).
+brigade::tls::CertKey read_cert_key(const Napi::Object& o) {
+  brigade::tls::CertKey ck;
+  ck.cert_pem = opt_str(o, "cert");
+  ck.key_pem = opt_str(o, "key");
+  Napi::Value names = o.Get("names");
+  if (names.IsArray()) {
+    Napi::Array a = names.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value n = a.Get(i);
+      if (n.IsString()) ck.names.push_back(n.As<Napi::String>().Utf8Value());
+    }
+  }
+  return ck;
+}
+
+// The tls option object (src/tls/options.ts builds it) -> TlsOptions.
+brigade::tls::TlsOptions read_tls_options(const Napi::Object& o) {
+  brigade::tls::TlsOptions t;
+  t.fallback = read_cert_key(o);
+  Napi::Value sni = o.Get("sni");
+  if (sni.IsArray()) {
+    Napi::Array a = sni.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value e = a.Get(i);
+      if (e.IsObject()) t.sni.push_back(read_cert_key(e.As<Napi::Object>()));
+    }
+  }
+  Napi::Value strict = o.Get("sniStrict");
+  t.sni_strict = strict.IsBoolean() && strict.As<Napi::Boolean>().Value();
+  t.min_version = opt_str(o, "minVersion") == "TLSv1.3" ? 0x0304 : 0x0303;
+  t.ciphers = opt_str(o, "ciphers");
+  t.ciphersuites = opt_str(o, "ciphersuites");
+  t.ticket_rotate_s = opt_u32(o, "ticketKeyRotation", t.ticket_rotate_s);
+  t.handshakes_per_turn = opt_u32(o, "handshakesPerTurn", t.handshakes_per_turn);
+  return t;
+}
+
 // Data pointer of a typed array; works for SharedArrayBuffer-backed views too
 // (whose ArrayBuffer() accessor refuses them).
 template <typename T>
@@ -166,7 +210,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                         InstanceMethod<&NativeServer::Stop>("stop"),
                         InstanceMethod<&NativeServer::Stats>("stats"),
                         InstanceMethod<&NativeServer::LaneStats>("laneStats"),
-                        InstanceMethod<&NativeServer::LaneCount>("laneCount")});
+                        InstanceMethod<&NativeServer::LaneCount>("laneCount"),
+                        InstanceMethod<&NativeServer::ReloadTls>("reloadTls")});
   }
 
   explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
@@ -199,6 +244,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     lanes_.resize(io_threads_);
     napi_add_env_cleanup_hook(info.Env(), &NativeServer::EnvCleanup, this);
     env_ = info.Env();
+    // Last: a throw leaves a half-made object whose destructor must still find env_.
+    Napi::Value tls = o.Get("tls");
+    if (tls.IsObject()) {
+      std::string err;
+      tls_ = brigade::tls::TlsServer::create(read_tls_options(tls.As<Napi::Object>()), &err);
+      if (!tls_) {
+        Napi::Error::New(info.Env(), "tls: " + err).ThrowAsJavaScriptException();
+      }
+      config_.tls = tls_.get();
+    }
   }
 
   ~NativeServer() override {
@@ -470,7 +525,38 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     slab.Set("localFrees", Napi::Number::New(env, static_cast<double>(t.local_frees)));
     slab.Set("allocations", Napi::Number::New(env, static_cast<double>(t.allocations)));
     o.Set("slabs", slab);
+    if (tls_) {
+      const auto& k = tls_->counters;
+      Napi::Object t = Napi::Object::New(env);
+      auto put = [&](const char* name, const std::atomic<uint64_t>& v) {
+        t.Set(name, Napi::Number::New(env, static_cast<double>(v.load(std::memory_order_relaxed))));
+      };
+      put("handshakes", k.handshakes);
+      put("handshakeFailures", k.handshake_failures);
+      put("resumed", k.resumed);
+      put("plainHttp", k.plain_http);
+      put("tls13", k.tls13);
+      put("tls12", k.tls12);
+      put("userspace", k.userspace);
+      put("ktls", k.ktls);
+      t.Set("kernelKtls", Napi::Boolean::New(env, tls_->kernel_has_ktls()));
+      o.Set("tls", t);
+    }
     return o;
+  }
+
+  // reloadTls(options): new connections use the new certificates; established
+  // ones keep theirs. Throws (and keeps the old ones) when they are unusable.
+  Napi::Value ReloadTls(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!tls_ || !info[0].IsObject()) {
+      Napi::Error::New(env, "reloadTls: this server has no TLS").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    std::string err;
+    if (!tls_->reload(read_tls_options(info[0].As<Napi::Object>()), &err))
+      Napi::Error::New(env, "tls: " + err).ThrowAsJavaScriptException();
+    return env.Undefined();
   }
 
   // Status scoreboard: kLaneStatsFields doubles per lane (conn/lane_stats.h).
@@ -486,6 +572,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   uint32_t io_threads_ = 1;
   int listen_fd_ = -1;
   std::vector<LaneSlot> lanes_;
+  std::unique_ptr<brigade::tls::TlsServer> tls_;  // declared before mpm_: outlives the loops using it
   std::unique_ptr<brigade::mpm::Mpm> mpm_;
   bool looper_ = false;
   std::string mpm_name_;

@@ -2,6 +2,7 @@
 // configuration the native side takes.
 import type { MpmName, NativeConfig } from './native.js';
 import type { ObservabilityOptions } from './status/observability.js';
+import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
 
 export type { MpmName };
 
@@ -71,6 +72,11 @@ export interface ServerOptions extends ObservabilityOptions {
   requestRingBytes?: number;
   /** Bytes of each lane's response ring (power of two, default 1 MiB). */
   responseRingBytes?: number;
+  /**
+   * Serve HTTPS: certificate and key (PEM text or file paths), SNI
+   * certificates, protocol floor, ciphers, HSTS. See docs/tls.md.
+   */
+  tls?: TlsOptions;
 }
 
 export interface ResolvedOptions {
@@ -80,6 +86,8 @@ export interface ResolvedOptions {
   backlog: number;
   requestRingBytes: number;
   responseRingBytes: number;
+  /** Strict-Transport-Security value for every response (TLS with hsts), else undefined. */
+  hsts: string | undefined;
   native: NativeConfig;
 }
 
@@ -114,7 +122,9 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     backlog: int('backlog', o.backlog, 511, 1, 65535),
     requestRingBytes,
     responseRingBytes: pow2('responseRingBytes', o.responseRingBytes, 1 << 20),
+    hsts: o.tls ? hstsHeader(o.tls.hsts) : undefined,
     native: {
+      ...(o.tls ? { tls: resolveTls(o.tls) } : {}),
       mpm: resolveMpm(o.mpm),
       ioThreads: int('ioThreads', o.ioThreads, 1, 1, 64),
       threads: int('threads', o.threads ?? envInt('BRIGADE_THREADS'), 32, 1, 1024),

@@ -3,6 +3,7 @@
 // sanitizer builds in build-asan/ use it).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { NativeTlsConfig } from './tls/options.js';
 
 export interface NativeStats {
   connectionsOpen: number;
@@ -28,9 +29,29 @@ export interface NativeStats {
     localFrees: number;
     allocations: number;
   };
+  tls?: NativeTlsStats;
 }
 
 export type MpmName = 'event' | 'looper' | 'worker' | 'leader';
+
+/** TLS counters (present when the server listens with TLS). */
+export interface NativeTlsStats {
+  /** Completed handshakes. */
+  handshakes: number;
+  handshakeFailures: number;
+  /** Handshakes completed by session resumption (tickets). */
+  resumed: number;
+  /** Plaintext HTTP requests that reached the TLS port (answered 400). */
+  plainHttp: number;
+  tls13: number;
+  tls12: number;
+  /** Established connections whose records OpenSSL encrypts in user space. */
+  userspace: number;
+  /** Established connections whose records the kernel encrypts (kTLS). */
+  ktls: number;
+  /** Whether this kernel offers the "tls" TCP ULP at all. */
+  kernelKtls: boolean;
+}
 
 export interface NativeConfig {
   mpm: MpmName;
@@ -52,6 +73,7 @@ export interface NativeConfig {
   maxSendPerTurn: number;
   maxConnections: number;
   maxKeepAliveRequests: number;
+  tls?: NativeTlsConfig;
 }
 
 export interface NativeServerHandle {
@@ -75,6 +97,7 @@ export interface NativeServerHandle {
   /** Seven figures per lane (native/conn/lane_stats.h, decoded by src/status/lane-stats.ts). */
   laneStats(): Float64Array;
   laneCount(): number;
+  reloadTls(tls: NativeTlsConfig): void;
 }
 
 interface NativeModule {

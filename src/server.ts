@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { Lane, type LaneSink } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './config.js';
+import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
 import { native, type NativeServerHandle, type NativeStats } from './native.js';
 import { PoolRegistry } from './pool.js';
 import { BodyTooLargeError, BrigadeRequest, RequestAbortedError } from './request.js';
@@ -220,6 +221,20 @@ export class Server implements LaneSink, ResponseHost {
     return this.nativeServer ? this.nativeServer.laneStats() : new Float64Array(0);
   }
 
+  /**
+   * Replaces the TLS certificates and settings (e.g. after certificate
+   * renewal): new connections use them, established ones keep theirs. Throws,
+   * keeping the current ones, when the new ones are unusable.
+   */
+  reloadTls(tls: TlsOptions): void {
+    if (!this.opts.native.tls) throw new Error('brigade: reloadTls() needs a server created with the tls option');
+    const resolved = resolveTls(tls);
+    const hsts = hstsHeader(tls.hsts);
+    this.nativeServer?.reloadTls(resolved);
+    this.opts.native.tls = resolved;
+    this.opts.hsts = hsts;
+  }
+
   stats(): ServerStats {
     const ns = this.nativeServer;
     const base: NativeStats = ns
@@ -288,6 +303,7 @@ export class Server implements LaneSink, ResponseHost {
   private onRequest(lane: Lane, pos: number): void {
     const req = new BrigadeRequest(lane.reqBuf, lane.reqU32, pos, this.pools);
     const res = new BrigadeResponse(this, lane, req);
+    if (this.opts.hsts !== undefined) res.setHeader('Strict-Transport-Security', this.opts.hsts);
     if (this.observability !== null) res.startedAt = performance.now();
     let result: void | Promise<void>;
     try {
@@ -303,6 +319,7 @@ export class Server implements LaneSink, ResponseHost {
     req.detach();
     this.responses.set(req, res);
     const key = lane.index * 0x100000000 + req.conn;
+    req.pendingKey = key;
     const list = this.pending.get(key);
     if (list) list.push(req);
     else this.pending.set(key, [req]);
@@ -403,19 +420,15 @@ export class Server implements LaneSink, ResponseHost {
 
   responseFinished(req: BrigadeRequest, res: BrigadeResponse): void {
     if (this.observability !== null) this.observability.onResponse(req, res);
-    const key = req.conn; // quick check before the map lookup
-    if (this.pendingCount === 0) return;
-    for (const lane of this.lanes) {
-      const k = lane.index * 0x100000000 + key;
-      const list = this.pending.get(k);
-      if (!list) continue;
-      const i = list.indexOf(req);
-      if (i < 0) continue;
-      list.splice(i, 1);
-      if (list.length === 0) this.pending.delete(k);
-      --this.pendingCount;
-      return;
-    }
+    const k = req.pendingKey;
+    if (k < 0) return; // finished synchronously: never pending
+    req.pendingKey = -1;
+    const list = this.pending.get(k);
+    const i = list ? list.indexOf(req) : -1;
+    if (i < 0) return;
+    list!.splice(i, 1);
+    if (list!.length === 0) this.pending.delete(k);
+    --this.pendingCount;
   }
 }
 

@@ -109,6 +109,13 @@ void Connection::on_readable(uint32_t ready) {
   // A short read drained the socket unless the peer also closed (RDHUP/HUP
   // arrives on the same edge): only then must we read on until EOF/EAGAIN.
   read_loop((ready & (poll::kHangup | poll::kError)) != 0);
+  // A TLS write that had to read first (renegotiation is refused, but a key
+  // update or alert may sit in front) can go on now.
+  if (transport_ && transport_->write_wants_read() && state_ != State::kClosed && !out_.empty()) flush();
+}
+
+ssize_t Connection::io_read(char* buf, size_t len) {
+  return transport_ ? transport_->read(fd_, buf, len) : ::read(fd_, buf, len);
 }
 
 void Connection::on_runnable() {
@@ -165,7 +172,18 @@ void Connection::read_loop(bool until_eagain) {
       dst = ctx_.read_buf.data();
       cap = ctx_.read_buf.size();
     }
-    ssize_t n = ::read(fd_, dst, cap);
+    if (transport_ && !transport_->established()) {
+      // Handshakes are expensive: a bounded number per turn, so a flood of
+      // new connections cannot starve established ones.
+      if (ctx_.handshake_budget == 0) {
+        read_pending_ = true;
+        mark_runnable();
+        if (into_inbuf) inbuf_.resize(old);
+        return;
+      }
+      --ctx_.handshake_budget;
+    }
+    ssize_t n = io_read(dst, cap);
     // Keep only what was read: the spare room must never be parsed as input.
     if (into_inbuf) inbuf_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
     if (n > 0) {
@@ -205,7 +223,13 @@ void Connection::read_loop(bool until_eagain) {
       }
       return;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (transport_ && transport_->read_wants_write()) {
+        read_after_write_ = true;  // e.g. a handshake flight larger than the socket buffer
+        set_want_write(true);
+      }
+      return;
+    }
     if (errno == EINTR) continue;
     abort("read error");
     return;
@@ -305,6 +329,7 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
   if (body_follows) flags |= bridge::kReqBodyFollows;
   if (h.chunked) flags |= bridge::kReqChunked;
   if (h.expect_continue) flags |= bridge::kReqExpectContinue;
+  if (transport_) flags |= bridge::kReqSecure;
   m->flags = flags;
   m->method = static_cast<uint8_t>(h.method);
   m->version_minor = h.version_minor;
@@ -474,6 +499,7 @@ void Connection::begin_drain() {
 
 void Connection::start_lingering_close() {
   if (state_ == State::kClosed || state_ == State::kLingering) return;
+  if (transport_) transport_->close_notify(fd_);
   ::shutdown(fd_, SHUT_WR);
   poll::TimerQueue::unlink(&read_timer);
   set_want_write(false);

@@ -45,6 +45,7 @@ struct IoContext {
   std::vector<Connection*> ring_waiters;  // waiting for request-ring space (JS wakes us)
   std::vector<Connection*> closed;     // to free after the turn (events may still name them)
   uint64_t now_ms = 0;
+  uint32_t handshake_budget = 0;       // TLS handshake steps left this loop turn
   bool draining = false;               // graceful shutdown: finish in-flight, take no new requests
 };
 

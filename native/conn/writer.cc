@@ -169,6 +169,11 @@ void Connection::set_want_write(bool on) {
 
 void Connection::on_writable() {
   if (state_ == State::kClosed) return;
+  if (read_after_write_) {
+    read_after_write_ = false;
+    read_loop(true);
+    if (state_ == State::kClosed) return;
+  }
   if (want_write_ || !out_.empty()) flush();
 }
 
@@ -197,7 +202,7 @@ void Connection::flush() {
       struct msghdr msg {};
       msg.msg_iov = iov;
       msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(n);
-      ssize_t w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      ssize_t w = transport_ ? transport_->writev(fd_, iov, n) : ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
       if (w < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -231,7 +236,9 @@ void Connection::flush() {
           break;
         }
       }
-      if (static_cast<uint64_t>(w) < bytes && !close_now_) break;  // socket buffer full
+      // A short write means the socket buffer is full — except through a
+      // transport, which takes one chunk per call: its EAGAIN says when.
+      if (static_cast<uint64_t>(w) < bytes && !close_now_ && !transport_) break;
       // Budget used up: continue next turn — unless the queue is empty, when the
       // end-of-output handling below must run now (nothing else would run it).
       if (budget == 0 && !out_.empty()) {
@@ -255,7 +262,8 @@ void Connection::flush() {
       release(done, true);
       continue;
     }
-    ssize_t s = send_file(fd_, b.fd, &b.file_off, std::min(b.len, budget));
+    const uint64_t want = std::min(b.len, budget);
+    ssize_t s = transport_ ? transport_->send_file(fd_, b.fd, &b.file_off, want) : send_file(fd_, b.fd, &b.file_off, want);
     if (s < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;

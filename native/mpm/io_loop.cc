@@ -77,6 +77,7 @@ bool IoLoop::has_immediate_work() const {
 
 void IoLoop::turn(int timeout_ms) {
   ctx_.now_ms = poll::monotonic_ms();
+  ctx_.handshake_budget = config_.tls ? config_.tls->handshakes_per_turn() : 0;
   int64_t timeout = timeout_ms;
   if (timeout != 0) {
     int64_t t = next_timeout_ms();
@@ -234,6 +235,16 @@ bool IoLoop::add_connection(int fd, uint32_t ip, uint16_t port) {
   const uint32_t id = (static_cast<uint32_t>(gens_[slot] & 0xfff) << kSlotBits) | slot;
   auto c = std::make_unique<conn::Connection>(ctx_, fd, id, ip, port);
   c->poll_token = id;
+  if (config_.tls) {
+    std::unique_ptr<conn::Transport> t = config_.tls->make();
+    if (!t) {  // out of memory in OpenSSL: refuse this one connection
+      c->abort("tls");
+      ctx_.closed.pop_back();
+      free_slots_.push_back(slot);
+      return false;
+    }
+    c->set_transport(std::move(t));
+  }
   if (poller_->add(fd, poll::kReadable, id) != 0) {
     c->abort("poller add");
     ctx_.closed.pop_back();
