@@ -7,10 +7,10 @@ export const LOOPBACK: readonly string[] = ['127.0.0.0/8', '::1'];
 
 export class PeerAllowList {
   private readonly list = new BlockList();
-  private readonly any: boolean;
+  private readonly allowAll: boolean;
 
   constructor(entries: readonly string[]) {
-    this.any = entries.includes('*');
+    this.allowAll = entries.includes('*');
     for (const e of entries) {
       if (e === '*') continue;
       const slash = e.indexOf('/');
@@ -30,7 +30,7 @@ export class PeerAllowList {
   }
 
   allows(peer: string): boolean {
-    if (this.any) return true;
+    if (this.allowAll) return true;
     const family = isIP(peer);
     if (family === 0) return false;
     return this.list.check(peer, family === 4 ? 'ipv4' : 'ipv6');
