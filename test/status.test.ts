@@ -118,6 +118,7 @@ test('HTML page: self-contained, refreshes itself, shows the figures', async () 
   assert.match(html, /id="total-requests"/);
   assert.match(html, /no service classes configured/);
   assert.not.match(html, /<(?:script|link|img)[^>]+(?:src|href)=/i, 'no external assets');
+  assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'.*connect-src 'self'/);
   // HEAD gets the headers only.
   const head = await fetch(`${base}/status`, { method: 'HEAD' });
   assert.is(head.status, 200);

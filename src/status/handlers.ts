@@ -9,6 +9,8 @@ import type { StatusSnapshot } from './types.js';
 
 export type SnapshotSource = () => StatusSnapshot;
 
+const PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 function refuse(req: Request, res: Response, allow: PeerAllowList): boolean {
   if (allow.allows(req.remoteAddress)) return false;
   res.status(403).setHeader('Content-Type', 'text/plain; charset=utf-8').end('Forbidden\n');
@@ -23,6 +25,8 @@ export function statusHandler(snapshot: SnapshotSource, allow: PeerAllowList): H
       res.json(snapshot());
       return;
     }
+    // The page is self-contained: the policy forbids loading anything else.
+    res.setHeader('Content-Security-Policy', PAGE_POLICY).setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Content-Type', 'text/html; charset=utf-8').end(renderStatusPage(snapshot()));
   };
 }
