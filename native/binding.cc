@@ -16,6 +16,7 @@
 
 #include "bridge/lane.h"
 #include "buckets/slab_allocator.h"
+#include "conn/lane_stats.h"
 #include "conn/server_config.h"
 #include "mpm/event_mpm.h"
 #include "mpm/leader_mpm.h"
@@ -210,6 +211,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                         InstanceMethod<&NativeServer::AbortAll>("abortAll"),
                         InstanceMethod<&NativeServer::Stop>("stop"),
                         InstanceMethod<&NativeServer::Stats>("stats"),
+                        InstanceMethod<&NativeServer::LaneStats>("laneStats"),
                         InstanceMethod<&NativeServer::LaneCount>("laneCount"),
                         InstanceMethod<&NativeServer::ReloadTls>("reloadTls")});
   }
@@ -603,6 +605,14 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     if (!tls_->reload(read_tls_options(info[0].As<Napi::Object>()), &err))
       Napi::Error::New(env, "tls: " + err).ThrowAsJavaScriptException();
     return env.Undefined();
+  }
+
+  // Status scoreboard: kLaneStatsFields doubles per lane (conn/lane_stats.h).
+  Napi::Value LaneStats(const Napi::CallbackInfo& info) {
+    const uint32_t n = mpm_ ? mpm_->lanes() : 0;
+    auto out = Napi::Float64Array::New(info.Env(), n * brigade::conn::kLaneStatsFields);
+    for (uint32_t i = 0; i < n; ++i) brigade::conn::fill_lane_stats(mpm_->stats(i), out.Data() + i * brigade::conn::kLaneStatsFields);
+    return out;
   }
 
   napi_env env_;

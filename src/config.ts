@@ -1,6 +1,7 @@
 // Server options, their defaults and validation; turns them into the flat
 // configuration the native side takes.
 import type { MpmName, NativeConfig } from './native.js';
+import type { ObservabilityOptions } from './status/observability.js';
 import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
 
 export type { MpmName };
@@ -43,7 +44,8 @@ export interface TimeoutOptions {
   handler?: number;
 }
 
-export interface ServerOptions {
+/** status / accessLog: see docs/observability.md. */
+export interface ServerOptions extends ObservabilityOptions {
   /** Address to listen on (default "127.0.0.1"). */
   host?: string;
   /** Port (default 8080; 0 picks a free one). */

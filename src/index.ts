@@ -24,3 +24,9 @@ export { httpsRedirect } from './tls/redirect.js';
 export type { HttpsRedirectOptions } from './tls/redirect.js';
 export type { TlsOptions, TlsCertificate, HstsOptions, PemSource } from './tls/options.js';
 export type { NativeTlsStats } from './native.js';
+export type { StatusOptions, ObservabilityOptions } from './status/observability.js';
+export type { AccessLogOptions } from './access-log.js';
+export type { AccessLogFormat } from './access-log-format.js';
+export type {
+  StatusSnapshot, ThreadStatus, ThreadState, JsThreadStatus, ServiceClassStatus, ConnectionCounts, SlabStatus,
+} from './status/types.js';

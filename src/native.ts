@@ -103,6 +103,8 @@ export interface NativeServerHandle {
   abortAll(): void;
   stop(): void;
   stats(): NativeStats;
+  /** Seven figures per lane (native/conn/lane_stats.h, decoded by src/status/lane-stats.ts). */
+  laneStats(): Float64Array;
   laneCount(): number;
   reloadTls(tls: NativeTlsConfig): void;
 }

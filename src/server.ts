@@ -3,6 +3,7 @@
 import { lookup } from 'node:dns/promises';
 import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { Lane, type LaneSink } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
@@ -17,6 +18,7 @@ import type { Filter, FilterRegistration, FilterScope } from './filters/filter.j
 import { createStaticMount, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
 import { createFetchHandler } from './fetch/handler.js';
+import { Observability } from './status/observability.js';
 import type { FetchHandler, FetchServerOptions } from './fetch/types.js';
 
 export interface ServerStats extends NativeStats {
@@ -79,10 +81,15 @@ export class Server implements LaneSink, ResponseHost {
   private listenerShare: ListenerShare | null = null;
   // options.fetch: answers what no route matched (docs/fetch.md).
   private readonly fallback: Handler | null;
+  /** Status page, metrics and access log (docs/observability.md); null when none is enabled. */
+  readonly observability: Observability | null;
 
   constructor(options: ServerOptions & FetchServerOptions = {}) {
     this.opts = resolveOptions(options);
     this.fallback = options.fetch ? createFetchHandler(options.fetch, this) : null;
+    this.observability = Observability.create(options, this.opts.native.mpm);
+    // Registered first, so the status paths belong to brigade when enabled (and do not exist otherwise).
+    for (const r of this.observability?.routes ?? []) this.router.add('GET', r.path, r.handler);
   }
 
   get closing(): boolean {
@@ -165,6 +172,8 @@ export class Server implements LaneSink, ResponseHost {
       throw new Error('brigade: listen({ from }) needs a server that is listening');
     }
     const host = from ? from.address.host : isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
+    // Before the native server: an access log that cannot be opened leaves nothing to undo.
+    await this.observability?.start(this);
     const ns = new native.NativeServer(o.native);
     let port: number;
     if (from) {
@@ -254,6 +263,17 @@ export class Server implements LaneSink, ResponseHost {
     this.pools.destroyAll();
     this.nativeServer = null;
     this.listenerShare = null;
+    await this.observability?.close();
+  }
+
+  /** Reopens the access log (after logrotate renamed it); SIGHUP and SIGUSR2 do the same. */
+  reopenLogs(): Promise<void> {
+    return this.observability ? this.observability.reopenLogs() : Promise.resolve();
+  }
+
+  /** Per-lane figures for the status scoreboard (src/status/lane-stats.ts). */
+  laneStats(): Float64Array {
+    return this.nativeServer ? this.nativeServer.laneStats() : new Float64Array(0);
   }
 
   /**
@@ -339,6 +359,7 @@ export class Server implements LaneSink, ResponseHost {
     const req = new BrigadeRequest(lane.reqBuf, lane.reqU32, pos, this.pools);
     const res = new BrigadeResponse(this, lane, req);
     if (this.opts.hsts !== undefined) res.setHeader('Strict-Transport-Security', this.opts.hsts);
+    if (this.observability !== null) res.startedAt = performance.now();
     let result: void | Promise<void>;
     try {
       const handler = this.resolve(req, res);
@@ -452,7 +473,8 @@ export class Server implements LaneSink, ResponseHost {
     if (status500(err) && !(err instanceof RequestAbortedError)) process.emitWarning(`brigade: handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
 
-  responseFinished(req: BrigadeRequest, _res: BrigadeResponse): void {
+  responseFinished(req: BrigadeRequest, res: BrigadeResponse): void {
+    if (this.observability !== null) this.observability.onResponse(req, res);
     const k = req.pendingKey;
     if (k < 0) return; // finished synchronously: never pending
     req.pendingKey = -1;

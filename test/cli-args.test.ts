@@ -209,3 +209,20 @@ tlsFlags('--tls-cert, --tls-key, --hsts and --redirect-http', () => {
 });
 
 tlsFlags.run();
+
+const obs = suite('cli args: --status and --access-log');
+
+obs('--status and --access-log [--access-log-format]', () => {
+  assert.is(serve(['serve', '--status']).status, true);
+  assert.not.ok('status' in serve(['serve']));
+  assert.is(serve(['serve', '--access-log', 'a.log']).accessLog, 'a.log');
+  assert.not.ok('accessLogFormat' in serve(['serve', '--access-log', 'a.log']));
+  assert.is(serve(['serve', '--access-log=a.log', '--access-log-format', 'combined']).accessLogFormat, 'combined');
+  assert.match(error(['serve', '--access-log-format', 'combined']), /needs --access-log/);
+  assert.match(error(['serve', '--access-log', 'a', '--access-log-format', 'json']), /common or combined/);
+  assert.match(error(['serve', '--access-log=']), /file name/);
+  assert.match(error(['serve', '--access-log']), /argument missing|access-log/);
+  assert.match(error(['--status']), /missing command/);
+});
+
+obs.run();

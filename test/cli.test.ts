@@ -282,4 +282,31 @@ cmd('config errors exit 2 naming the key; bad static values exit 2', () => {
 
 cmd.after(() => fs.rmSync(app, { recursive: true, force: true }));
 
+
+cmd('serve --status --access-log: live status JSON, metrics, a log that survives SIGHUP and is flushed on exit', async () => {
+  const log = path.join(site, '..', `brigade-cli-${process.pid}.log`);
+  fs.rmSync(log, { force: true });
+  const s = await start(['serve', site, '--port', '0', '--status', '--access-log', log, '--access-log-format', 'combined']);
+  try {
+    const st = await within(fetchText(new URL('server-status?json', s.url).href), 5000, 'status json');
+    assert.is(st.status, 200);
+    const snap = JSON.parse(st.body) as { version: string; classes: unknown[] };
+    assert.is(snap.version, pkg.version);
+    assert.equal(snap.classes, []);
+    const m = await within(fetchText(new URL('metrics', s.url).href), 5000, 'metrics');
+    assert.match(m.body, /^# HELP brigade_build_info/);
+    assert.match(s.stdout(), /status at http:\/\/\S+\/server-status/);
+    // SIGHUP reopens the log; it must not end the process.
+    s.child.kill('SIGHUP');
+    assert.is((await within(fetchText(new URL('hello.txt', s.url).href), 5000, 'after SIGHUP')).status, 200);
+  } finally {
+    s.child.kill('SIGTERM');
+  }
+  assert.is((await within(s.exited, 5000, 'exit after SIGTERM')).code, 0);
+  const lines = fs.readFileSync(log, 'latin1').trim().split('\n');
+  fs.rmSync(log, { force: true });
+  assert.is(lines.length, 3);
+  assert.match(lines[2]!, /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/hello\.txt HTTP\/1\.1" 200 19 "-" "-"$/);
+});
+
 cmd.run();

@@ -113,6 +113,16 @@ keys('wrong types name the key and the value', () => {
   for (const [raw, re] of cases) assert.match(validateError(raw), re, JSON.stringify(raw));
 });
 
+keys('status, accessLog, accessLogFormat: checked, the log path relative to the file', () => {
+  const c = validateConfig({ status: true, accessLog: 'logs/access.log', accessLogFormat: 'combined' }, '/etc/brigade/brigade.config.json');
+  assert.equal(c.settings, { status: true, accessLog: '/etc/brigade/logs/access.log', accessLogFormat: 'combined' });
+  assert.match(validateError({ status: 'on' }), /"status" must be true or false/);
+  assert.match(validateError({ accessLog: '' }), /"accessLog" must be a non-empty string/);
+  assert.match(validateError({ accessLogFormat: 'json' }), /"accessLogFormat" must be one of common, combined, got "json"/);
+  // The flag's format goes with the file's log path.
+  assert.is(serve(['serve', '--access-log-format', 'combined'], { accessLog: '/x.log' }).accessLogFormat, 'combined');
+});
+
 keys('two keys for one setting is an error', () => {
   assert.match(validateError({ cache: '1h', maxAge: 60 }), /"maxAge" and "cache" set the same thing/);
 });

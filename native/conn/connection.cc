@@ -34,20 +34,29 @@ Connection::~Connection() {
 }
 
 void Connection::set_state(State s) {
+  // The status scoreboard's states: reading a head or body (or waiting for the
+  // first request), writing (a response is owed: the handler runs or bytes are
+  // queued), keep-alive (idle after a response), lingering.
   auto gauge = [this](State st) -> std::atomic<uint64_t>* {
+    const bool owed = next_seq_ != requests_done_;
     switch (st) {
       case State::kHead:
       case State::kBody: return &ctx_.stats->reading;
-      case State::kIdle: return requests_done_ > 0 ? &ctx_.stats->keepalive : &ctx_.stats->reading;
+      case State::kIdle:
+        if (owed) return &ctx_.stats->writing;
+        return requests_done_ > 0 ? &ctx_.stats->keepalive : &ctx_.stats->reading;
+      case State::kNoMore: return owed ? &ctx_.stats->writing : nullptr;
       case State::kLingering: return &ctx_.stats->lingering;
       default: return nullptr;
     }
   };
   // Give back to the gauge that was counted, not the one the state maps to now:
   // kIdle's gauge depends on requests_done_, which changes in between.
-  if (stat_gauge_) stat_gauge_->fetch_sub(1, std::memory_order_relaxed);
   state_ = s;
-  stat_gauge_ = gauge(s);
+  std::atomic<uint64_t>* g = gauge(s);
+  if (g == stat_gauge_) return;  // re-evaluation without a change costs no atomics
+  if (stat_gauge_) stat_gauge_->fetch_sub(1, std::memory_order_relaxed);
+  stat_gauge_ = g;
   if (stat_gauge_) stat_gauge_->fetch_add(1, std::memory_order_relaxed);
 }
 

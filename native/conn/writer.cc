@@ -117,7 +117,8 @@ void Connection::queue_native(std::string bytes, uint32_t seq, bool eor, bool cl
 void Connection::complete_request(const OutBucket& eor, bool sent) {
   ++requests_done_;
   ctx_.stats->responses_total.fetch_add(1, std::memory_order_relaxed);
-  if (state_ == State::kIdle) set_state(State::kIdle);  // reading -> keep-alive gauge
+  // writing -> keep-alive (or reading) gauge once nothing is owed any more
+  if (state_ == State::kIdle || state_ == State::kNoMore) set_state(state_);
   if (eor.pool_id != 0) ctx_.lane->push_event(bridge::kMsgEorDone, id_, eor.seq, eor.pool_id, sent ? 0 : 1);
   if (ctx_.drain_close_idle) close_after_output_ = true;
   if (eor.close_after) {

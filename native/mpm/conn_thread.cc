@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "conn/peer_address.h"
+
 namespace brigade::mpm {
 
 int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up) {
@@ -20,13 +22,7 @@ int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const s
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) return -2;
     return -1;  // EAGAIN (another thread won), ECONNABORTED, EINTR
   }
-  *ip = 0;
-  *port = 0;
-  if (ss.ss_family == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    *ip = ntohl(sin->sin_addr.s_addr);
-    *port = ntohs(sin->sin_port);
-  }
+  conn::peer_ipv4(ss, ip, port);
   return fd;
 }
 

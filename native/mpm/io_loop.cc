@@ -10,6 +10,7 @@
 
 #include "bridge/messages.h"
 #include "buckets/bucket.h"
+#include "conn/peer_address.h"
 
 namespace brigade::mpm {
 
@@ -207,11 +208,7 @@ void IoLoop::accept_all() {
     }
     uint32_t ip = 0;
     uint16_t port = 0;
-    if (ss.ss_family == AF_INET) {
-      auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-      ip = ntohl(sin->sin_addr.s_addr);
-      port = ntohs(sin->sin_port);
-    }
+    conn::peer_ipv4(ss, &ip, &port);
     add_connection(fd, ip, port);
   }
   accept_pending_ = true;  // budget used: more may wait, and edge-triggered won't repeat

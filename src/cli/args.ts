@@ -44,6 +44,12 @@ export interface ServeConfig {
   hsts?: boolean;
   /** --redirect-http <port>: also listen on this port with plain HTTP and redirect to https. */
   redirectHttp?: number;
+  /** --status: serve /server-status and /metrics (to loopback peers). */
+  status?: boolean;
+  /** --access-log FILE: write an access log. */
+  accessLog?: string;
+  /** --access-log-format: common (default) or combined. */
+  accessLogFormat?: 'common' | 'combined';
 }
 
 /** The settings a config file can give: every ServeConfig field but the command and the file itself. */
@@ -82,6 +88,12 @@ Options for serve:
       --hsts            send Strict-Transport-Security (max-age one year)
       --redirect-http <port>  also answer plain HTTP on this port with a
                         redirect to the HTTPS address
+      --status          serve /server-status (live page, ?json) and /metrics
+                        (Prometheus) to loopback clients
+      --access-log <file>
+                        append an access log (reopened on SIGHUP / SIGUSR2)
+      --access-log-format <common|combined>
+                        its format (default common)
 `;
 
 // Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
@@ -151,6 +163,9 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
         'tls-key': { type: 'string' },
         hsts: { type: 'boolean' },
         'redirect-http': { type: 'string' },
+        status: { type: 'boolean' },
+        'access-log': { type: 'string' },
+        'access-log-format': { type: 'string' },
       },
     });
   } catch (err) {
@@ -180,7 +195,10 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
       values['tls-cert'] !== undefined ||
       values['tls-key'] !== undefined ||
       values.hsts !== undefined ||
-      values['redirect-http'] !== undefined
+      values['redirect-http'] !== undefined ||
+      values.status !== undefined ||
+      values['access-log'] !== undefined ||
+      values['access-log-format'] !== undefined
     ) {
       return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
     }
@@ -262,6 +280,17 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
   }
   if ((config.hsts || config.redirectHttp !== undefined) && config.tlsCert === undefined) {
     return { ok: false, error: '--hsts and --redirect-http need --tls-cert and --tls-key' };
+  }
+  if (values.status) config.status = true;
+  if (values['access-log'] !== undefined) {
+    if (values['access-log'] === '') return { ok: false, error: '--access-log needs a file name' };
+    config.accessLog = values['access-log'];
+  }
+  const fmt = values['access-log-format'];
+  if (fmt !== undefined) {
+    if (fmt !== 'common' && fmt !== 'combined') return { ok: false, error: `--access-log-format must be common or combined, got ${JSON.stringify(fmt)}` };
+    if (config.accessLog === undefined) return { ok: false, error: '--access-log-format needs --access-log' };
+    config.accessLogFormat = fmt;
   }
   return { ok: true, command: config };
 }

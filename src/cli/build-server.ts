@@ -51,6 +51,9 @@ export async function buildServer(config: ServeConfig, file: LoadedConfig | null
       ...(config.tlsCert === undefined || config.tlsKey === undefined
         ? {}
         : { tls: { ...file?.server?.tls, cert: config.tlsCert, key: config.tlsKey, ...(config.hsts ? { hsts: true } : {}) } }),
+      // --status keeps status options the config file gave.
+      ...(config.status && !file?.server?.status ? { status: true } : {}),
+      ...(config.accessLog === undefined ? {} : { accessLog: { path: config.accessLog, format: config.accessLogFormat ?? 'common' } }),
     });
   } catch (err) {
     throw usage(err);

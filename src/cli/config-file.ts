@@ -4,6 +4,7 @@
 // Shape (all keys optional):
 //   { dir, host, port, mpm, threads, ioThreads, gzip, cache | maxAge,
 //     listing, spa, notFound, dotfiles,       // the CLI flags' settings
+//     status, accessLog, accessLogFormat,
 //     server: { ...createServer options },    // anything else the API takes
 //     static: { ...server.static options },
 //     setup(server) { ... } }                 // .js/.ts only: routes, filters
@@ -144,6 +145,9 @@ const SETTINGS: Record<string, KeyParser> = {
   tlsKey: setting('tlsKey', file),
   hsts: setting('hsts', boolean),
   redirectHttp: setting('redirectHttp', integer(0, 65535)),
+  status: setting('status', boolean),
+  accessLog: setting('accessLog', file),
+  accessLogFormat: setting('accessLogFormat', oneOf(['common', 'combined'] as const)),
 };
 
 /** Keys for the programmatic API, checked for shape only (createServer / server.static validate the rest). */

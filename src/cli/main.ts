@@ -96,6 +96,8 @@ async function serve(argv: readonly string[], config: ServeConfig, file: LoadedC
     fail(`cannot listen on ${config.host}:${config.port}: ${build.cliMessage(err)}`);
   }
   console.log(`brigade ${label(first.root)}`);
+  const statusRoute = first.server.observability?.routes[0];
+  if (statusRoute) console.log(`brigade status at ${displayUrl(config.host, port, secure)}${statusRoute.path.slice(1)}`);
   if (config.redirectHttp !== undefined) {
     const redirect = httpsRedirect({ host: config.host, port: config.redirectHttp, httpsPort: port });
     try {
