@@ -20,3 +20,6 @@ export type { ByterangeOptions, RangePlan } from './filters/byterange.js';
 export { conditional, evaluatePreconditions } from './filters/conditional.js';
 export type { Precondition } from './filters/conditional.js';
 export { FastResponse } from './fetch/fast-response.js';
+export type {
+  ClassGoal, ClassMatch, ClassStats, HeaderMatch, QueueServerInfo, QueueServerOptions, SchedulerMode, ServiceClassOptions, ServiceClassServerOptions,
+} from './classes/types.js';

@@ -17,6 +17,8 @@ import { createStaticMount, type StaticOptions } from './static/static-handler.j
 import type { Handler } from './types.js';
 import { createFetchHandler } from './fetch/handler.js';
 import type { FetchHandler, FetchServerOptions } from './fetch/types.js';
+import { ServiceClasses } from './classes/service-classes.js';
+import type { ClassStats, ServiceClassServerOptions } from './classes/types.js';
 
 export interface ServerStats extends NativeStats {
   /** Request pools waiting for their EOR. */
@@ -55,10 +57,13 @@ export class Server implements LaneSink, ResponseHost {
   private _address: ServerAddress | null = null;
   // options.fetch: answers what no route matched (docs/fetch.md).
   private readonly fallback: Handler | null;
+  /** options.app: service classes and queue servers (docs/service-classes.md); null otherwise. */
+  readonly serviceClasses: ServiceClasses | null;
 
-  constructor(options: ServerOptions & FetchServerOptions = {}) {
+  constructor(options: ServerOptions & FetchServerOptions & ServiceClassServerOptions = {}) {
     this.opts = resolveOptions(options);
-    this.fallback = options.fetch ? createFetchHandler(options.fetch, this) : null;
+    this.serviceClasses = ServiceClasses.fromOptions(options);
+    this.fallback = this.serviceClasses?.handler ?? (options.fetch ? createFetchHandler(options.fetch, this) : null);
   }
 
   get closing(): boolean {
@@ -136,6 +141,7 @@ export class Server implements LaneSink, ResponseHost {
   async listen(): Promise<ServerAddress> {
     if (this.nativeServer) throw new Error('brigade: already listening');
     const o = this.opts;
+    await this.serviceClasses?.start();
     const host = isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
     const ns = new native.NativeServer(o.native);
     const port = ns.listen(host, o.port, o.backlog);
@@ -192,6 +198,12 @@ export class Server implements LaneSink, ResponseHost {
     this.pendingCount = 0;
     this.pools.destroyAll();
     this.nativeServer = null;
+    await this.serviceClasses?.close();
+  }
+
+  /** Per-class queue and goal figures; empty without service classes. */
+  classStats(): ClassStats[] {
+    return this.serviceClasses?.stats() ?? [];
   }
 
   stats(): ServerStats {
@@ -403,6 +415,6 @@ function status500(err: unknown): boolean {
   return !(e && (typeof e.status === 'number' || e.code === 'ENOENT' || e.code === 'ENOTDIR'));
 }
 
-export function createServer(options?: ServerOptions & FetchServerOptions): Server {
+export function createServer(options?: ServerOptions & FetchServerOptions & ServiceClassServerOptions): Server {
   return new Server(options);
 }

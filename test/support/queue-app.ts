@@ -1,0 +1,38 @@
+// The app module the queue-server tests run on worker threads.
+import type { QueueServerInfo } from '../../src/index.js';
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // burn CPU: a synchronous handler, as a queue server runs it
+  }
+}
+
+export default {
+  async fetch(request: Request, info: QueueServerInfo): Promise<Response> {
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case '/echo': {
+        const body = await request.text();
+        return new Response(`${request.method} ${body} ${request.headers.get('x-test') ?? ''}`, {
+          status: 201,
+          headers: { 'content-type': 'text/plain', 'x-class': info.className },
+        });
+      }
+      case '/throw':
+        throw new Error('handler failed on purpose');
+      case '/crash':
+        // An uncaught error outside the request's promise: the worker dies.
+        setTimeout(() => {
+          throw new Error('worker crashed on purpose');
+        }, 0);
+        return new Promise<Response>(() => {});
+      case '/hold':
+        busy(Number(url.searchParams.get('ms') ?? '50'));
+        break;
+      default:
+        break;
+    }
+    return Response.json({ threadId: info.threadId, className: info.className, path: url.pathname, query: url.search });
+  },
+};
