@@ -1,6 +1,8 @@
 // The queue servers: N worker threads running the app module, one request at a
 // time each. A worker that dies (an uncaught error in the app) fails its request
 // and is replaced; close() terminates them all.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { JobMessage, ReadyMessage, ReplyMessage } from './wire.js';
 
@@ -23,15 +25,24 @@ function workerSource(app: string): { source: string | URL; eval: boolean } {
   const fromSource = here.endsWith('.ts');
   const entry = new URL(fromSource ? './queue-server.ts' : './queue-server.js', here);
   if (!fromSource && !/\.[mc]?ts$/.test(app)) return { source: entry, eval: false };
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`;
+  const code = `import(${JSON.stringify(tsxApi())}).then((m) => { (m.register ? m : m.default).register(); return import(${JSON.stringify(entry.href)}); })`;
   return { source: code, eval: true };
+}
+
+/** tsx's loader API; code run through tsx's CommonJS transform has no import.meta.resolve. */
+function tsxApi(): string {
+  const meta = import.meta as { resolve?: (specifier: string) => string };
+  if (typeof meta.resolve === 'function') return meta.resolve('tsx/esm/api');
+  // The package's "require" build of this API is the .cjs twin of the .mjs one.
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href;
 }
 
 export class QueueServerPool {
   private readonly slots: Slot[] = [];
   private readonly idle: Slot[] = [];
   private closed = false;
+  // Workers that have not emitted 'exit' yet (terminated or crashed ones leave).
+  private readonly alive = new Set<Worker>();
 
   private readonly app: string;
   private readonly size: number;
@@ -48,16 +59,26 @@ export class QueueServerPool {
     return this.idle.length;
   }
 
-  /** threadIds of the live workers. */
+  /** Worker threads that have not exited (0 after close()). */
+  get liveWorkers(): number {
+    return this.alive.size;
+  }
+
+  /** threadIds of the workers ready to serve. */
   threadIds(): number[] {
-    return this.slots.map((s) => s.worker.threadId);
+    return this.slots.filter((s) => s.ready).map((s) => s.worker.threadId);
   }
 
   /** Starts every worker; rejects if the app module cannot be loaded. */
   async start(): Promise<void> {
     const started = [];
     for (let i = 0; i < this.size; ++i) started.push(this.spawn());
-    await Promise.all(started);
+    try {
+      await Promise.all(started);
+    } catch (err) {
+      await this.close(); // the ones that did start must not outlive the failed listen()
+      throw err;
+    }
   }
 
   /** Runs job on an idle server (the caller checked idleCount). */
@@ -83,6 +104,7 @@ export class QueueServerPool {
     const worker = new Worker(source, { eval: isEval, workerData: { app: this.app } });
     const slot: Slot = { worker, ready: false, job: null };
     this.slots.push(slot);
+    this.alive.add(worker);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (m: ReplyMessage | ReadyMessage) => {
         if ('ready' in m) {
@@ -107,6 +129,7 @@ export class QueueServerPool {
         this.fail(slot, err);
       });
       worker.on('exit', (code) => {
+        this.alive.delete(worker);
         if (!slot.ready) reject(new Error(`brigade: queue server exited (${code}) before it was ready`));
         this.fail(slot, new QueueServerCrashedError(`brigade: queue server exited with code ${code}`));
       });
@@ -125,7 +148,9 @@ export class QueueServerPool {
     job?.reject(err instanceof QueueServerCrashedError ? err : new QueueServerCrashedError(`brigade: queue server crashed: ${err.message}`, { cause: err }));
     if (this.closed || !slot.ready) return;
     void slot.worker.terminate();
-    this.spawn().catch((e: unknown) => process.emitWarning(`brigade: cannot replace a queue server: ${String(e)}`));
+    this.spawn().catch((e: unknown) => {
+      if (!this.closed) process.emitWarning(`brigade: cannot replace a queue server: ${String(e)}`);
+    });
   }
 
   private release(slot: Slot): void {

@@ -133,7 +133,9 @@ export class Scheduler<T> {
   /** Queues item in its class; false when the class's queue is full (answer 503). */
   offer(classIndex: number, item: T): boolean {
     const s = this.states[classIndex]!;
-    if (s.queued >= s.cls.maxQueue) {
+    // A request a free server takes at once is not refused, even with maxQueue 0.
+    const takenAtOnce = s.queued === 0 && this.busy < this.servers;
+    if (s.queued >= s.cls.maxQueue && !takenAtOnce) {
       ++s.rejected;
       return false;
     }

@@ -81,8 +81,14 @@ export class ServiceClasses {
     return this.scheduler.stats();
   }
 
+  /** threadIds of the queue servers. */
   threadIds(): number[] {
     return this.pool.threadIds();
+  }
+
+  /** Queue-server threads that have not exited yet. */
+  get liveWorkers(): number {
+    return this.pool.liveWorkers;
   }
 
   private async enqueue(req: Request, res: Response): Promise<void> {

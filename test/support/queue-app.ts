@@ -1,4 +1,5 @@
 // The app module the queue-server tests run on worker threads.
+import { existsSync } from 'node:fs';
 import type { QueueServerInfo } from '../../src/index.js';
 
 function busy(ms: number): void {
@@ -11,7 +12,8 @@ function busy(ms: number): void {
 export default {
   async fetch(request: Request, info: QueueServerInfo): Promise<Response> {
     const url = new URL(request.url);
-    switch (url.pathname) {
+    // The last path segment picks the behaviour, so any class prefix can reach it.
+    switch (url.pathname.slice(url.pathname.lastIndexOf('/'))) {
       case '/echo': {
         const body = await request.text();
         return new Response(`${request.method} ${body} ${request.headers.get('x-test') ?? ''}`, {
@@ -27,6 +29,12 @@ export default {
           throw new Error('worker crashed on purpose');
         }, 0);
         return new Promise<Response>(() => {});
+      case '/block': {
+        // Holds its queue server until the test creates the file: no timing involved.
+        const file = url.searchParams.get('file') ?? '';
+        while (!existsSync(file)) await new Promise((r) => setTimeout(r, 5));
+        break;
+      }
       case '/hold':
         busy(Number(url.searchParams.get('ms') ?? '50'));
         break;
