@@ -228,6 +228,30 @@ sched('adaptation: reservations grow with demand, a missing class takes servers 
   assert.equal(servers(), [4, 0, 0], 'maxServers (all four) reached');
 });
 
+sched('adaptation: a class well within its goal lends one of its servers to unmet demand elsewhere', () => {
+  const h = makeScheduler(
+    [
+      { name: 'interactive', goal: GOAL, importance: 1 },
+      { name: 'batch', discretionary: true, importance: 5 },
+    ],
+    3,
+  );
+  history(h, 'interactive', 5, 3); // PI 0.1: comfortably within the goal
+  for (let i = 0; i < 3; ++i) h.s.offer(h.idx('interactive'), `i${i}`);
+  h.s.evaluate();
+  assert.equal(h.s.stats().map((c) => c.servers), [3, 0, 0]);
+  const ds = [h.s.next()!, h.s.next()!, h.s.next()!];
+  for (const d of ds) h.s.complete(d); // fast: still within the goal
+  for (let i = 0; i < 3; ++i) h.s.offer(h.idx('interactive'), `j${i}`);
+  for (let i = 0; i < 5; ++i) h.s.offer(h.idx('batch'), `b${i}`);
+  h.s.evaluate();
+  assert.equal(h.s.stats().map((c) => c.servers), [2, 1, 0], 'one lent to batch');
+  h.s.evaluate();
+  assert.equal(h.s.stats().map((c) => c.servers), [1, 2, 0]);
+  h.s.evaluate();
+  assert.equal(h.s.stats().map((c) => c.servers), [1, 2, 0], 'a lender keeps one server');
+});
+
 sched('adaptation: a class that used fewer servers than reserved shrinks one step per interval', () => {
   const h = makeScheduler([{ name: 'a', goal: GOAL }], 3);
   for (let i = 0; i < 3; ++i) h.s.offer(0, `a${i}`);

@@ -8,8 +8,9 @@
 //   group the more important class, then the higher index, then the older head.
 // - Every class has a reservation ("servers") that evaluate() adapts each
 //   interval, httpd-style: one step at a time, growing while the class has more
-//   demand than servers, shrinking when it used fewer, and taking a server from
-//   a less important class for a class that misses its goal. A class may run
+//   demand than servers, shrinking when it used fewer, taking a server from a
+//   less important class for a class that misses its goal, and lending one of a
+//   class that is well within its goal (index < 0.5) to unmet demand elsewhere. A class may run
 //   beyond its reservation only on a server no other class has reserved and left
 //   idle — so an important class always finds its servers free, and under light
 //   load (everything meeting its goal, nothing reserved) nothing is held back.
@@ -113,6 +114,8 @@ class ClassState<T> {
 }
 
 export const DEFAULT_WINDOW_MS = 5000;
+/** Below this performance index a class has servers to spare. */
+export const SURPLUS_PI = 0.5;
 
 export class Scheduler<T> {
   private readonly states: ClassState<T>[];
@@ -229,6 +232,25 @@ export class Scheduler<T> {
       --donor.servers;
       ++r.servers;
     }
+    // A class well within its goal lends one of several servers to unmet demand
+    // elsewhere: reservations follow need, not the last burst.
+    for (const r of order) {
+      if (r.peakDemand <= r.servers || r.servers >= r.cls.maxServers) continue;
+      const lender = this.lenderFor(r, pis);
+      if (!lender) continue;
+      --lender.servers;
+      ++r.servers;
+    }
+  }
+
+  private lenderFor(r: ClassState<T>, pis: readonly (number | null)[]): ClassState<T> | null {
+    let best: ClassState<T> | null = null;
+    for (const d of this.states) {
+      const pi = pis[d.cls.index]!;
+      if (d === r || d.servers <= 1 || pi === null || pi >= SURPLUS_PI) continue;
+      if (best === null || d.cls.importance > best.cls.importance) best = d;
+    }
+    return best;
   }
 
   private donorFor(r: ClassState<T>, pis: readonly (number | null)[]): ClassState<T> | null {
