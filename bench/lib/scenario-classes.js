@@ -95,7 +95,11 @@ export async function runClassesComparison(o, env = {}) {
 
 /** The bench harness's scenario (bench/run.js, kind 'classes'): it starts its own servers. */
 export async function runOverloadClasses({ opts, ctx, progress }) {
-  const o = { ...CLASSES_DEFAULTS, durationS: Math.max(opts.duration, 1) * 2, warmupS: opts.warmup ? 2 : 0 };
+  // CPU-burning handlers need a core per queue server plus one for the main
+  // thread; with fewer server CPUs they would measure CPU contention, not
+  // scheduling, so the handlers then block their thread for the same time instead.
+  const work = ctx.serverCpuCount >= CLASSES_DEFAULTS.servers + 1 ? 'cpu' : 'sleep';
+  const o = { ...CLASSES_DEFAULTS, work, durationS: Math.max(opts.duration, 1) * 2, warmupS: opts.warmup ? 2 : 0 };
   progress.status('overload-classes: goal scheduling vs FIFO');
   const r = await runClassesComparison(o, { cpus: ctx.pinServer ? opts.serverCpus : null, log: (m) => progress.log(m) });
   return { label: '/interactive/x + /batch/x (queue servers, 2x overload)', ...r };
