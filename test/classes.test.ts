@@ -458,8 +458,35 @@ life('without options.app nothing of this exists', async () => {
   await stop(r.server);
 });
 
+// ---- the example app ----
+
+const example = suite('service classes: example');
+
+example('examples/service-classes answers in its three classes and shows /classes', async () => {
+  const { exampleServer } = (await import('../examples/service-classes/server.mjs')) as {
+    exampleServer: (create: typeof createServer) => ReturnType<typeof createServer>;
+  };
+  const server = exampleServer(createServer);
+  const { port } = await server.listen();
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const api = (await (await fetch(`${base}/api/quote`)).json()) as { class: string; thread: number };
+    const report = (await (await fetch(`${base}/report/q3?ms=5`)).json()) as { class: string };
+    const other = await (await fetch(`${base}/other`)).text();
+    assert.is(api.class, 'interactive');
+    assert.is.not(api.thread, threadId);
+    assert.is(report.class, 'reports');
+    assert.match(other, /class default/);
+    const stats = (await (await fetch(`${base}/classes`)).json()) as { name: string; completed: number }[];
+    assert.equal(stats.map((c) => [c.name, c.completed]), [['interactive', 1], ['reports', 1], ['default', 1]]);
+  } finally {
+    await server.close({ timeout: 2000 });
+  }
+});
+
 options.run();
 classify.run();
 sched.run();
 servers.run();
 life.run();
+example.run();
