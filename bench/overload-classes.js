@@ -1,6 +1,8 @@
 // `node bench/overload-classes.js`: the overload-classes workload on its own
 // (also part of `npm run bench -- --workloads overload-classes`). Needs dist/
-// (`npm run build`). Prints per-class p50/p90/p99 for goal scheduling and FIFO
+// (`npm run build`). Options: --duration S, --warmup S, --servers N,
+// --overload X, --goal-ms, --interactive-ms, --batch-ms, --work cpu|sleep,
+// --server-cpus LIST (taskset), --json FILE. Prints per-class p50/p90/p99 for goal scheduling and FIFO
 // and exits 1 unless goal scheduling meets the interactive goal and FIFO misses it.
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
@@ -17,6 +19,8 @@ const { values } = parseArgs({
     'server-cpus': { type: 'string' },
     json: { type: 'string' },
     work: { type: 'string' },
+    'interactive-ms': { type: 'string' },
+    'batch-ms': { type: 'string' },
   },
 });
 const num = (v, d) => (v === undefined ? d : Number(v));
@@ -28,6 +32,8 @@ const o = {
   overload: num(values.overload, CLASSES_DEFAULTS.overload),
   goalMs: num(values['goal-ms'], CLASSES_DEFAULTS.goalMs),
   work: values.work ?? CLASSES_DEFAULTS.work,
+  interactiveMs: num(values['interactive-ms'], CLASSES_DEFAULTS.interactiveMs),
+  batchMs: num(values['batch-ms'], CLASSES_DEFAULTS.batchMs),
 };
 if (o.work !== 'cpu' && o.work !== 'sleep') throw new Error('--work must be cpu or sleep');
 installCleanupHandlers();

@@ -56,6 +56,7 @@ export async function runOpenLoop({ port, mixes, durationS, warmupS = 1, maxSock
     const tick = () => {
       const now = performance.now();
       for (let i = 0; i < mixes.length; ++i) {
+        if (!(mixes[i].rate > 0)) continue;
         for (;;) {
           const due = t0 + (next[i] * 1000) / mixes[i].rate;
           if (due > now || due >= endAt) break;
