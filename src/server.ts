@@ -63,6 +63,8 @@ export class Server implements LaneSink, ResponseHost {
   constructor(options: ServerOptions & FetchServerOptions & ServiceClassServerOptions = {}) {
     this.opts = resolveOptions(options);
     this.serviceClasses = ServiceClasses.fromOptions(options);
+    // The native side classifies each request when its head is complete.
+    if (this.serviceClasses) Object.assign(this.opts.native, this.serviceClasses.nativeRules());
     this.fallback = this.serviceClasses?.handler ?? (options.fetch ? createFetchHandler(options.fetch, this) : null);
   }
 

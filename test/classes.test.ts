@@ -15,6 +15,8 @@ import { Scheduler, type Clock } from '../src/classes/scheduler.js';
 import type { SchedulerMode } from '../src/classes/types.js';
 import { start, stop, stopAll, waitUntil, type Running } from './helpers/server.js';
 import { capturingWarnings } from './support/warnings.js';
+import { RawClient } from './helpers/raw.js';
+import { nativeClassRules } from '../src/classes/native-rules.js';
 
 const APP = new URL('./support/queue-app.ts', import.meta.url);
 
@@ -93,6 +95,26 @@ classify('method, path prefix, host (port ignored), header value and regex; firs
   for (let i = 0; i < 3; ++i) assert.is(name(fakeReq('GET', '/', { 'user-agent': 'Googlebot/2.1' })), 'bot');
   assert.is(name(fakeReq('GET', '/both/x')), 'both');
   assert.is(name(fakeReq('HEAD', '/both/x')), 'default', 'every rule of a class must hold');
+});
+
+classify('rules handed to the native classifier: method codes, lower-cased host and header name, regex left to JS', () => {
+  const { classes } = resolveServiceClasses(
+    {
+      classes: [
+        { name: 'w', match: { method: ['post', 'PURGE'], pathPrefix: '/w/' } },
+        { name: 'h', match: { host: 'A.Example', header: { name: 'X-K', value: 'V' } } },
+        { name: 'r', match: { header: { name: 'User-Agent', regex: /bot/ } } },
+      ],
+    },
+    1,
+  );
+  const n = nativeClassRules(classes);
+  assert.is(n.defaultClass, 3);
+  assert.equal(n.classRules, [
+    { methods: [2], methodOther: true, pathPrefix: '/w/', jsOnly: true },
+    { methods: [], methodOther: false, host: 'a.example', headerName: 'x-k', headerValue: 'V', jsOnly: false },
+    { methods: [], methodOther: false, headerName: 'user-agent', jsOnly: true },
+  ]);
 });
 
 // ---- scheduler (fake clock) ----
@@ -367,6 +389,18 @@ servers('classification over the wire: method, prefix, host, header, default', a
   assert.is(await cls('/x', { headers: { 'x-beta': '0' } }), 'default');
   const stats = S.server.classStats();
   assert.equal(stats.map((c) => c.name), ['bulk', 'writes', 'api', 'tenant', 'beta', 'default']);
+  assert.is(S.server.serviceClasses!.classifiedInJs, 0, 'all decided by the native classifier');
+  // Repeated fields are joined before comparing: the native side leaves that to TypeScript.
+  const rawReq = 'GET /x HTTP/1.1\r\nHost: t\r\nx-beta: 1\r\nX-Beta: 1\r\nConnection: close\r\n\r\n';
+  const c = await RawClient.open(S.port);
+  try {
+    await c.write(rawReq);
+    const res = await c.response({ timeout: 5000 });
+    assert.is((JSON.parse(res.body.toString()) as { className: string }).className, 'default');
+  } finally {
+    c.destroy();
+  }
+  assert.is(S.server.serviceClasses!.classifiedInJs, 1);
   assert.ok(stats.find((c) => c.name === 'default')!.completed >= 1);
 });
 

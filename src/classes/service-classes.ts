@@ -12,6 +12,10 @@ import { Scheduler, type Clock, type Dispatch } from './scheduler.js';
 import { ownBuffer, type JobMessage, type ReplyMessage } from './wire.js';
 import type { ClassStats, ServiceClassServerOptions } from './types.js';
 import type { Handler, Request, Response } from '../types.js';
+import { CLASS_IN_JS } from '../bridge/layout.js';
+import type { NativeClassRule } from '../native.js';
+import { BrigadeRequest } from '../request.js';
+import { nativeClassRules } from './native-rules.js';
 
 /** How often the scheduler re-evaluates goals and adapts reservations (httpd's maintenance tick). */
 export const EVALUATE_INTERVAL_MS = 250;
@@ -36,6 +40,8 @@ export class ServiceClasses {
   private readonly pool: QueueServerPool;
   private timer: NodeJS.Timeout | null = null;
   private nextId = 1;
+  /** Requests the native classifier left to TypeScript (header regex, repeated fields, unknown methods). */
+  classifiedInJs = 0;
   readonly handler: Handler;
 
   /** null unless options.app is set: then nothing of this exists on the request path. */
@@ -77,6 +83,11 @@ export class ServiceClasses {
     await this.pool.close();
   }
 
+  /** Rules for the native classifier (merged into the native configuration). */
+  nativeRules(): { classRules: NativeClassRule[]; defaultClass: number } {
+    return nativeClassRules(this.config.classes);
+  }
+
   stats(): ClassStats[] {
     return this.scheduler.stats();
   }
@@ -92,8 +103,14 @@ export class ServiceClasses {
   }
 
   private async enqueue(req: Request, res: Response): Promise<void> {
-    // Classification reads the ring record before anything else is built.
-    const classIndex = this.classifier.classify(req);
+    // The native classifier's verdict travels in the request record; what it
+    // left open (CLASS_IN_JS) is decided here, before anything else is built.
+    const native = req instanceof BrigadeRequest ? req.classIndex : CLASS_IN_JS;
+    let classIndex = native;
+    if (native === CLASS_IN_JS || native >= this.config.classes.length) {
+      classIndex = this.classifier.classify(req);
+      ++this.classifiedInJs;
+    }
     const cls = this.config.classes[classIndex]!;
     const headers: string[] = [];
     for (const [name, value] of Object.entries(req.headers)) headers.push(name, value);
