@@ -412,6 +412,14 @@ servers('request body, headers and method cross to the worker; status, headers a
   assert.is(r.headers['content-length'], String(Buffer.byteLength(r.body)));
 });
 
+servers('a bytes body the app reuses survives every response; repeated Set-Cookie fields cross', async () => {
+  for (let i = 0; i < 3; ++i) {
+    const r = await send('/bytes');
+    assert.is(r.body, 'shared bytes');
+    assert.equal(r.headers['set-cookie'], ['a=1', 'b=2']);
+  }
+});
+
 servers('a full discretionary queue answers 503 with Retry-After; the admitted requests complete', async () => {
   const file = path.join(tmp, 'release');
   const stat = () => S.server.classStats().find((c) => c.name === 'bulk')!;

@@ -2,7 +2,9 @@
 // runs one request at a time — a WHATWG Request in, the app's Response out —
 // and posts the answer back with the body buffer transferred.
 import { parentPort, threadId, workerData } from 'node:worker_threads';
-import type { JobMessage, ReadyMessage, ReplyMessage } from './wire.js';
+import { ownBuffer, type JobMessage, type ReadyMessage, type ReplyMessage } from './wire.js';
+import { bodySource } from '../fetch/response.js';
+import { FastResponse, fastResponseSource } from '../fetch/fast-response.js';
 import type { QueueServerInfo } from './types.js';
 
 type AppHandler = (request: Request, info: QueueServerInfo) => Response | Promise<Response>;
@@ -37,10 +39,23 @@ async function handle(handler: AppHandler, job: JobMessage): Promise<ReplyMessag
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') out.push(name, value);
   });
-  for (const c of response.headers.getSetCookie()) out.push('set-cookie', c);
-  const body = response.body === null ? null : await response.arrayBuffer();
-  return { id: job.id, status: response.status, headers: out, body };
+  if (response.headers.has('set-cookie')) for (const c of response.headers.getSetCookie()) out.push('set-cookie', c);
+  return { id: job.id, status: response.status, headers: out, body: await bodyBytes(response) };
 }
+
+/**
+ * The body as one transferable buffer. A string or bytes body is taken from
+ * its source: reading it back through the stream undici built costs several
+ * times more than the rest of the request.
+ */
+async function bodyBytes(response: Response): Promise<ArrayBuffer | null> {
+  const src = response instanceof FastResponse ? fastResponseSource(response) : bodySource(response);
+  if (typeof src === 'string') return ownBuffer(encoder.encode(src));
+  if (src instanceof Uint8Array) return src.slice().buffer; // a copy: the app may reuse its bytes
+  return response.body === null ? null : await response.arrayBuffer();
+}
+
+const encoder = new TextEncoder();
 
 /** Builds a Request and reads a Response once, so the first real request does not pay for loading them. */
 async function warmUp(): Promise<void> {

@@ -9,6 +9,8 @@ function busy(ms: number): void {
   }
 }
 
+const SHARED_BYTES = new TextEncoder().encode('shared bytes');
+
 export default {
   async fetch(request: Request, info: QueueServerInfo): Promise<Response> {
     const url = new URL(request.url);
@@ -35,6 +37,9 @@ export default {
         while (!existsSync(file)) await new Promise((r) => setTimeout(r, 5));
         break;
       }
+      case '/bytes':
+        // The same bytes for every response: the queue server must copy, not transfer them.
+        return new Response(SHARED_BYTES, { headers: [['set-cookie', 'a=1'], ['set-cookie', 'b=2']] });
       case '/hold':
         busy(Number(url.searchParams.get('ms') ?? '50'));
         break;
