@@ -482,6 +482,27 @@ life('close() terminates every queue server', async () => {
   assert.equal(sc.threadIds(), []);
 });
 
+life('close() with a request still running on a queue server ends without a handler failure', async () => {
+  const r = await start(() => {}, { app: APP, queueServers: { max: 1 } });
+  const sc = r.server.serviceClasses!;
+  const dir = mkdtempSync(path.join(tmpdir(), 'brigade-classes-'));
+  try {
+    const pending = fetch(`${r.base}/block?file=${encodeURIComponent(path.join(dir, 'never'))}`).then(
+      (x) => x.status,
+      () => 'reset',
+    );
+    await waitUntil(() => r.server.classStats().some((c) => c.running === 1), 5000);
+    await capturingWarnings(/handler failed|closing/, async (seen) => {
+      await stop(r.server, 200);
+      assert.equal(seen, []);
+    });
+    assert.is(sc.liveWorkers, 0);
+    assert.is(await pending, 'reset', 'the connection was aborted at the close timeout');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 life('an app module without a fetch handler makes listen() fail', async () => {
   const s = createServer({ port: 0, app: 'data:text/javascript,export const nothing = 1', queueServers: { max: 1 } });
   try {

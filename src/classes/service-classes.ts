@@ -40,6 +40,7 @@ export class ServiceClasses {
   private readonly pool: QueueServerPool;
   private timer: NodeJS.Timeout | null = null;
   private nextId = 1;
+  private closing = false;
   /** Requests the native classifier left to TypeScript (header regex, repeated fields, unknown methods). */
   classifiedInJs = 0;
   readonly handler: Handler;
@@ -79,6 +80,7 @@ export class ServiceClasses {
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.closing = true;
     for (const job of this.scheduler.clear()) job.resolve();
     await this.pool.close();
   }
@@ -145,7 +147,9 @@ export class ServiceClasses {
         (reply) => this.answer(d, reply),
         (err: Error) => {
           this.scheduler.complete(d, false);
-          job.reject(err);
+          // Terminated by close(): the server is gone, there is nobody to answer.
+          if (this.closing) job.resolve();
+          else job.reject(err);
           this.pump();
         },
       );
