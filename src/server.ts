@@ -144,9 +144,15 @@ export class Server implements LaneSink, ResponseHost {
     if (this.nativeServer) throw new Error('brigade: already listening');
     const o = this.opts;
     await this.serviceClasses?.start();
-    const host = isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
-    const ns = new native.NativeServer(o.native);
-    const port = ns.listen(host, o.port, o.backlog);
+    let host: string, ns: NativeServerHandle, port: number;
+    try {
+      host = isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
+      ns = new native.NativeServer(o.native);
+      port = ns.listen(host, o.port, o.backlog);
+    } catch (err) {
+      await this.serviceClasses?.close(); // the queue servers must not outlive a failed listen()
+      throw err;
+    }
     const maxSlabs = 65536;
     this.lanes = [];
     const lanes = ns.laneCount();

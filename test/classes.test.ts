@@ -514,6 +514,19 @@ life('an app module without a fetch handler makes listen() fail', async () => {
   await s.close();
 });
 
+life('a listen() that fails (port in use) terminates the queue servers it started', async () => {
+  const taken = await start(() => {});
+  const s = createServer({ port: taken.port, app: APP, queueServers: { max: 2 } });
+  try {
+    await s.listen();
+    assert.unreachable('listen should fail');
+  } catch (err) {
+    assert.match((err as Error).message, /EADDRINUSE|in use|listen/i);
+  }
+  assert.is(s.serviceClasses!.liveWorkers, 0);
+  await stop(taken.server);
+});
+
 life('without options.app nothing of this exists', async () => {
   const r = await start((s) => s.get('/', (_q, res) => res.end('ok')));
   assert.is(r.server.serviceClasses, null);
