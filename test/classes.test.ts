@@ -162,16 +162,19 @@ sched('the more important class missing its goal is served first, though it arri
   h.s.offer(h.idx('batch'), 'b1');
   h.clock.t += 1;
   h.s.offer(h.idx('interactive'), 'i1');
+  assert.ok(h.s.stats()[h.idx('interactive')]!.performanceIndex! > 1);
   const d = h.s.next();
   assert.is(d?.item, 'i1');
   assert.is(h.s.next(), null, 'the only server is busy');
   h.s.complete(d!);
   assert.is(h.s.next(), null, "the free server stays reserved for interactive, which just used it");
   h.s.evaluate();
+  h.s.evaluate();
+  assert.is(h.s.next(), null, 'interactive still misses its goal: it keeps its reservation while idle');
+  h.clock.t += 6000; // its slow samples leave the window
   h.s.evaluate(); // an interval without interactive demand: its reservation shrinks
+  h.s.evaluate(); // and batch, with demand, gets the server
   assert.is(h.s.next()?.item, 'b1');
-  const st = h.s.stats();
-  assert.ok(st[h.idx('interactive')]!.performanceIndex! > 1);
 });
 
 sched('a class missing its goal goes before a more important one meeting it', () => {
@@ -287,6 +290,21 @@ sched('adaptation: a class that used fewer servers than reserved shrinks one ste
     seen.push(h.s.stats()[0]!.servers);
   }
   assert.equal(seen, [3, 2, 1, 0]);
+});
+
+sched('adaptation: a class missing its goal keeps its reservation through an idle interval', () => {
+  const h = makeScheduler([{ name: 'interactive', goal: GOAL, importance: 1 }, { name: 'batch', discretionary: true }], 2);
+  history(h, 'interactive', 300); // p90 300 ms: missing
+  h.s.offer(h.idx('interactive'), 'i');
+  h.s.evaluate();
+  assert.is(h.s.stats()[0]!.servers, 1);
+  h.s.complete(h.s.next()!);
+  h.s.evaluate();
+  h.s.evaluate(); // no interactive demand for a whole interval
+  assert.is(h.s.stats()[0]!.servers, 1, 'still reserved while the window shows it missing');
+  h.clock.t += 6000; // the slow samples leave the window: no longer missing
+  h.s.evaluate();
+  assert.is(h.s.stats()[0]!.servers, 0);
 });
 
 sched('reserved idle servers are not lent to another class; unreserved ones are', () => {

@@ -8,7 +8,8 @@
 //   group the more important class, then the higher index, then the older head.
 // - Every class has a reservation ("servers") that evaluate() adapts each
 //   interval, httpd-style: one step at a time, growing while the class has more
-//   demand than servers, shrinking when it used fewer, taking a server from a
+//   demand than servers, shrinking when it used fewer (unless it misses its
+//   goal), taking a server from a
 //   less important class for a class that misses its goal, and lending one of a
 //   class that is well within its goal (index < 0.5) to unmet demand elsewhere. A class may run
 //   beyond its reservation only on a server no other class has reserved and left
@@ -207,8 +208,10 @@ export class Scheduler<T> {
 
   private adapt(now: number): void {
     const pis = this.states.map((s) => s.performanceIndex(now));
-    // Shrink what went unused (one step: a burst gap should not drop the whole reservation).
-    for (const s of this.states) if (s.servers > s.peakDemand) --s.servers;
+    // Shrink what went unused (one step: a burst gap should not drop the whole
+    // reservation) — but not for a class missing its goal: sparse important
+    // requests would otherwise find their server gone each time they come.
+    for (const s of this.states) if (s.servers > s.peakDemand && s.group(pis[s.cls.index]!) !== 0) --s.servers;
     const order = [...this.states].sort((a, b) => this.compare(a, pis[a.cls.index]!, b, pis[b.cls.index]!));
     let assigned = this.states.reduce((n, s) => n + s.servers, 0);
     // Grow from unreserved servers, one per class per pass, in priority order.
