@@ -8,6 +8,7 @@
       "native/http/request_parser.cc",
       "native/http/body_decoder.cc",
       "native/http/canned_responses.cc",
+      "native/http/request_classifier.cc",
       "native/buckets/slab_allocator.cc",
       "native/conn/connection.cc",
       "native/conn/writer.cc",

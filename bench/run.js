@@ -22,6 +22,7 @@ import { startProcess, stopProcess, isAlive } from './lib/server-process.js';
 import { runThroughput } from './lib/scenario-throughput.js';
 import { runSlowReaders } from './lib/scenario-slow.js';
 import { runIdle } from './lib/scenario-idle.js';
+import { runOverloadClasses } from './lib/scenario-classes.js';
 import { summarizeAll } from './lib/summaries.js';
 import { printReport } from './lib/print.js';
 import { machineInfo, openFilesLimit } from './lib/machine.js';
@@ -123,8 +124,10 @@ async function benchContender(row, ctx, opts, progress) {
     for (const cell of cells) record.workloads[cell.workload.name] = { failure: why, label: cell.target.label };
   };
 
-  const mainCells = active.filter((c) => c.workload.kind !== 'idle');
+  // Idle and overload-classes cells start servers of their own.
+  const mainCells = active.filter((c) => c.workload.kind !== 'idle' && c.workload.kind !== 'classes');
   const idleCells = active.filter((c) => c.workload.kind === 'idle');
+  const classesCells = active.filter((c) => c.workload.kind === 'classes');
   const args = (cell, server) => ({ server, contender, workload: cell.workload, target: cell.target, opts, ctx, progress });
 
   if (mainCells.length) {
@@ -152,6 +155,14 @@ async function benchContender(row, ctx, opts, progress) {
       }
     } finally {
       await stopServer(server, record, progress);
+    }
+  }
+  for (const cell of classesCells) {
+    try {
+      record.workloads[cell.workload.name] = await runOverloadClasses(args(cell, null));
+    } catch (err) {
+      progress.log(`${contender.name}: overload-classes FAILED: ${err.message}`);
+      failAll([cell], err.message.split('\n')[0]);
     }
   }
   for (const cell of idleCells) {

@@ -135,9 +135,14 @@ double opt_num(const Napi::Object& o, const char* key, double dflt) {
   return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : dflt;
 }
 
-std::string opt_str(const Napi::Object& o, const char* key) {
+std::string opt_str(const Napi::Object& o, const char* key, bool* present) {
   Napi::Value v = o.Get(key);
-  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+  *present = v.IsString();
+  return *present ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+std::string opt_str(const Napi::Object& o, const char* key) {
+  bool present = false;
+  return opt_str(o, key, &present);
 }
 
 // { cert, key, names? } -> CertKey (PEM text; TypeScript read the files).
@@ -176,6 +181,41 @@ brigade::tls::TlsOptions read_tls_options(const Napi::Object& o) {
   t.ticket_rotate_s = opt_u32(o, "ticketKeyRotation", t.ticket_rotate_s);
   t.handshakes_per_turn = opt_u32(o, "handshakesPerTurn", t.handshakes_per_turn);
   return t;
+}
+
+
+// Service-class rules as src/classes/native-rules.ts hands them down:
+// classRules: [{ methods: [Method codes], methodOther, pathPrefix?, host?,
+// headerName?, headerValue?, jsOnly }], defaultClass: index of the default class.
+void read_class_rules(const Napi::Object& o, brigade::http::RequestClassifier* out) {
+  Napi::Value v = o.Get("classRules");
+  if (!v.IsArray()) return;
+  Napi::Array list = v.As<Napi::Array>();
+  std::vector<brigade::http::ClassRule> rules;
+  for (uint32_t i = 0; i < list.Length() && i < brigade::http::RequestClassifier::kMaxClasses; ++i) {
+    Napi::Value item = list.Get(i);
+    if (!item.IsObject()) continue;
+    Napi::Object r = item.As<Napi::Object>();
+    brigade::http::ClassRule rule;
+    Napi::Value methods = r.Get("methods");
+    if (methods.IsArray()) {
+      Napi::Array m = methods.As<Napi::Array>();
+      for (uint32_t k = 0; k < m.Length(); ++k) {
+        const uint32_t code = m.Get(k).As<Napi::Number>().Uint32Value();
+        if (code < static_cast<uint32_t>(brigade::http::Method::kOther)) rule.method_mask |= static_cast<uint16_t>(1u << code);
+      }
+    }
+    rule.method_other = r.Get("methodOther").ToBoolean();
+    rule.path_prefix = opt_str(r, "pathPrefix", &rule.has_path_prefix);
+    rule.host = opt_str(r, "host", &rule.has_host);
+    rule.header_name = opt_str(r, "headerName", &rule.has_header);
+    bool has_value = false;
+    rule.header_value = opt_str(r, "headerValue", &has_value);
+    rule.js_only = r.Get("jsOnly").ToBoolean();
+    rules.push_back(std::move(rule));
+  }
+  const uint32_t dflt = opt_u32(o, "defaultClass", static_cast<uint32_t>(rules.size()));
+  out->set(std::move(rules), static_cast<uint8_t>(std::min<uint32_t>(dflt, brigade::http::RequestClassifier::kMaxClasses)));
 }
 
 // Data pointer of a typed array; works for SharedArrayBuffer-backed views too
@@ -236,6 +276,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     c.max_send_per_turn = static_cast<uint64_t>(opt_num(o, "maxSendPerTurn", static_cast<double>(c.max_send_per_turn)));
     c.max_connections = opt_u32(o, "maxConnections", c.max_connections);
     c.max_keepalive_requests = opt_u32(o, "maxKeepAliveRequests", c.max_keepalive_requests);
+    read_class_rules(o, &c.classifier);
     io_threads_ = std::max<uint32_t>(1, opt_u32(o, "ioThreads", 1));
     Napi::Value mpm = o.Get("mpm");
     mpm_name_ = mpm.IsString() ? mpm.As<Napi::String>().Utf8Value() : "looper";

@@ -30,3 +30,6 @@ export type { AccessLogFormat } from './access-log-format.js';
 export type {
   StatusSnapshot, ThreadStatus, ThreadState, JsThreadStatus, ServiceClassStatus, ConnectionCounts, SlabStatus,
 } from './status/types.js';
+export type {
+  ClassGoal, ClassMatch, ClassStats, HeaderMatch, QueueServerInfo, QueueServerOptions, SchedulerMode, ServiceClassOptions, ServiceClassServerOptions,
+} from './classes/types.js';

@@ -74,6 +74,26 @@ export interface NativeConfig {
   maxConnections: number;
   maxKeepAliveRequests: number;
   tls?: NativeTlsConfig;
+  /** Service-class rules for the native classifier (src/classes/native-rules.ts); absent = off. */
+  classRules?: NativeClassRule[];
+  /** Index of the default class (after the rules). */
+  defaultClass?: number;
+}
+
+/** One service class's match rules as the native classifier takes them. */
+export interface NativeClassRule {
+  /** Method codes (native Method enum order); empty = any method. */
+  methods: number[];
+  /** A method outside the enum is named: such requests are left to TypeScript. */
+  methodOther: boolean;
+  pathPrefix?: string;
+  /** Lower case, without port. */
+  host?: string;
+  /** Lower case. */
+  headerName?: string;
+  headerValue?: string;
+  /** A rule native code cannot evaluate (header regex, unknown method): TypeScript decides. */
+  jsOnly: boolean;
 }
 
 export interface NativeServerHandle {

@@ -125,6 +125,11 @@ export class BrigadeRequest implements Request {
     return this._search;
   }
 
+  /** Service class chosen natively when the head was complete; L.CLASS_IN_JS when none was. */
+  get classIndex(): number {
+    return this.buf[this.pos + L.RQ_CLASS]!;
+  }
+
   get httpVersion(): string {
     return this.buf[this.pos + L.RQ_VERSION] === 0 ? '1.0' : '1.1';
   }

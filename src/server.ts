@@ -18,8 +18,11 @@ import type { Filter, FilterRegistration, FilterScope } from './filters/filter.j
 import { createStaticMount, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
 import { createFetchHandler } from './fetch/handler.js';
+import { classStatus } from './status/class-status.js';
 import { Observability } from './status/observability.js';
 import type { FetchHandler, FetchServerOptions } from './fetch/types.js';
+import { ServiceClasses } from './classes/service-classes.js';
+import type { ClassStats, ServiceClassServerOptions } from './classes/types.js';
 
 export interface ServerStats extends NativeStats {
   /** Request pools waiting for their EOR. */
@@ -83,11 +86,20 @@ export class Server implements LaneSink, ResponseHost {
   private readonly fallback: Handler | null;
   /** Status page, metrics and access log (docs/observability.md); null when none is enabled. */
   readonly observability: Observability | null;
+  /** options.app: service classes and queue servers (docs/service-classes.md); null otherwise. */
+  readonly serviceClasses: ServiceClasses | null;
 
-  constructor(options: ServerOptions & FetchServerOptions = {}) {
+  constructor(options: ServerOptions & FetchServerOptions & ServiceClassServerOptions = {}) {
     this.opts = resolveOptions(options);
+    this.serviceClasses = ServiceClasses.fromOptions(options);
+    // The native side classifies each request when its head is complete.
+    if (this.serviceClasses) Object.assign(this.opts.native, this.serviceClasses.nativeRules());
+    this.fallback = this.serviceClasses?.handler ?? (options.fetch ? createFetchHandler(options.fetch, this) : null);
     this.fallback = options.fetch ? createFetchHandler(options.fetch, this) : null;
+    // Metrics carry the class label 'default' for now: per-class latency is on the status page (classStats).
     this.observability = Observability.create(options, this.opts.native.mpm);
+    const sc = this.serviceClasses;
+    if (this.observability && sc) this.observability.extensions = { classes: () => classStatus(sc.stats()) };
     // Registered first, so the status paths belong to brigade when enabled (and do not exist otherwise).
     for (const r of this.observability?.routes ?? []) this.router.add('GET', r.path, r.handler);
   }
@@ -172,16 +184,24 @@ export class Server implements LaneSink, ResponseHost {
       throw new Error('brigade: listen({ from }) needs a server that is listening');
     }
     const host = from ? from.address.host : isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
-    // Before the native server: an access log that cannot be opened leaves nothing to undo.
+    // Before the native server: an access log that cannot be opened, or an
+    // app module that fails to load in the queue servers, leaves nothing to undo.
     await this.observability?.start(this);
-    const ns = new native.NativeServer(o.native);
+    await this.serviceClasses?.start();
+    let ns: NativeServerHandle;
     let port: number;
+    try {
+      ns = new native.NativeServer(o.native);
+      port = from ? ns.adoptListener(from.nativeServer!.listenFd()) : ns.listen(host, o.port, o.backlog);
+    } catch (err) {
+      await this.serviceClasses?.close(); // the queue servers must not outlive a failed listen()
+      await this.observability?.close();
+      throw err;
+    }
     if (from) {
-      port = ns.adoptListener(from.nativeServer!.listenFd());
       this.listenerShare = from.listenerShare!;
       ++this.listenerShare.holders;
     } else {
-      port = ns.listen(host, o.port, o.backlog);
       this.listenerShare = { holders: 1 };
     }
     const maxSlabs = 65536;
@@ -264,6 +284,7 @@ export class Server implements LaneSink, ResponseHost {
     this.nativeServer = null;
     this.listenerShare = null;
     await this.observability?.close();
+    await this.serviceClasses?.close();
   }
 
   /** Reopens the access log (after logrotate renamed it); SIGHUP and SIGUSR2 do the same. */
@@ -288,6 +309,11 @@ export class Server implements LaneSink, ResponseHost {
     this.nativeServer?.reloadTls(resolved);
     this.opts.native.tls = resolved;
     this.opts.hsts = hsts;
+  }
+
+  /** Per-class queue and goal figures; empty without service classes. */
+  classStats(): ClassStats[] {
+    return this.serviceClasses?.stats() ?? [];
   }
 
   stats(): ServerStats {
@@ -499,6 +525,6 @@ function status500(err: unknown): boolean {
   return !(e && (typeof e.status === 'number' || e.code === 'ENOENT' || e.code === 'ENOTDIR'));
 }
 
-export function createServer(options?: ServerOptions & FetchServerOptions): Server {
+export function createServer(options?: ServerOptions & FetchServerOptions & ServiceClassServerOptions): Server {
   return new Server(options);
 }

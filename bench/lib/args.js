@@ -21,7 +21,10 @@ export const USAGE = `Usage: npm run bench -- [options]
                        apache-event), nginx, floor, tls (brigade-tls and
                        nginx-tls: HTTPS, plaintext and static workloads only)
   --workloads a,b      plaintext, json, static-1k, static-100k, static-1m,
-                       ssi-gzip, c1000, slow-readers, idle
+                       ssi-gzip, c1000, slow-readers, idle, overload-classes
+                       (service classes on queue servers under 2x overload,
+                       goal scheduling vs FIFO; brigade-looper only; also
+                       runs alone: node bench/overload-classes.js)
   --slow-readers LIST  slow-reader counts, one point each (default "200,1000")
   --slow-rate B        bytes/s each slow reader reads (default 16384)
   --slow-runs N        measured runs per slow-reader point (default 2)

@@ -31,6 +31,7 @@ export function makePlan(contenders, workloads, docroot, opts) {
       if (w.kind === 'wrk') estimateS += wrkCellS(opts);
       else if (w.kind === 'slow') opts.slowReaders.forEach((n, i) => (estimateS += slowPointS(opts, i === 0)));
       else if (w.kind === 'idle') estimateS += idleCellS(opts);
+      else if (w.kind === 'classes') estimateS += 2 * (START_S + 2 * Math.max(opts.duration, 1) + (opts.warmup ? 2 : 0) + 8);
       return { workload: w, target: t };
     });
     return { contender: c, cells, estimateS };

@@ -2,6 +2,7 @@
 // ratio lines under each throughput table, and the brigade MPM matrix.
 import { workloadTable, slowTable, idleTable, matrixTable } from './report.js';
 import { BRIGADE_MPMS } from '../contenders/brigade.js';
+import { formatClasses } from './scenario-classes.js';
 
 export function printReport(log, { summaries, ratios, workloads, opts, loadgenName, idleCapped }) {
   for (const w of workloads) {
@@ -13,6 +14,10 @@ export function printReport(log, { summaries, ratios, workloads, opts, loadgenNa
       for (const l of lines) log(l.text);
     } else if (w.kind === 'slow') {
       log(slowTable(w, rows, { loadgenName, connections: opts.connections, durationS: opts.duration, rate: opts.slowRate }));
+    } else if (w.kind === 'classes') {
+      log(`### ${w.title}`);
+      for (const r of rows.filter((x) => x.status === 'ok')) log(`${r.contender}:\n${formatClasses(r.classes)}`);
+      for (const r of rows.filter((x) => x.status === 'FAILED')) log(`${r.contender}: FAILED ${r.failure ?? ''}`);
     } else if (w.kind === 'idle') {
       log(idleTable(w, rows));
       if (idleCapped) log(`\nIdle connections ${idleCapped}.`);

@@ -35,6 +35,10 @@ export function summarizeAll(records, workloads, baselines) {
       else if (e.na) rows.push(absentRow(r.contender, w.name, 'N/A', e.na, extra));
       else if (w.kind === 'wrk') rows.push(summarize(r.contender, w.name, e.runs ?? [], e.failure ?? null, extra));
       else if (w.kind === 'idle') rows.push(idleRow(r.contender, w, e));
+      else if (w.kind === 'classes') {
+        if (e.failure) rows.push(absentRow(r.contender, w.name, 'FAILED', e.failure, extra));
+        else rows.push({ contender: r.contender, workload: w.name, kind: 'classes', label: e.label, status: 'ok', failure: null, classes: e });
+      }
       else if (w.kind === 'slow') {
         if (!e.points?.length) {
           rows.push(absentRow(r.contender, w.name, 'FAILED', e.failure ?? 'no point measured', extra));

@@ -1,7 +1,8 @@
 // What each workload requests, from which contender, and the exact answer
 // expected. A contender that cannot take part in a workload gets N/A with the
 // reason (never a failure). kind: 'wrk' = throughput runs, 'slow' = slow
-// readers + fast clients, 'idle' = idle keep-alive connections.
+// readers + fast clients, 'idle' = idle keep-alive connections, 'classes' =
+// brigade's service classes under overload (goal scheduling vs FIFO).
 import { HELLO } from './docroot.js';
 
 const JSON_BODY = JSON.stringify({ message: HELLO });
@@ -70,6 +71,16 @@ export const WORKLOADS = [
       if (!c.caps.static) return { na: 'cannot serve /1m.bin to the slow readers' };
       return { ...fileTarget('1k.bin', c, d), slowPath: '/1m.bin', slowSize: d.files['1m.bin'].length };
     },
+  },
+  {
+    name: 'overload-classes',
+    title: 'Service classes under 2x overload: interactive p90 vs goal, goal scheduling vs FIFO',
+    kind: 'classes',
+    // A property of brigade's queue servers, measured once (they do not depend on the MPM).
+    target: (c) =>
+      c.name === 'brigade-looper'
+        ? { label: '/interactive/x + /batch/x (queue servers)' }
+        : { na: c.family === 'brigade' ? 'measured once, on brigade-looper' : 'no service classes or goal scheduling' },
   },
   {
     name: 'idle',

@@ -34,7 +34,10 @@ struct RequestMsg {
   uint32_t path_len, query_off;      // path = [target_off, +path_len); query = [query_off, +query_len)
   uint32_t query_len, body_len;      // body_len: inline body bytes after the head bytes
   double content_length;             // -1 when unknown (chunked) / 0 when none
-  uint32_t remote_ipv4, remote_port;
+  uint32_t remote_ipv4;
+  uint16_t remote_port;
+  uint8_t class_index;               // service class (RequestClassifier); 255 = classify in JS
+  uint8_t reserved;
   // followed by: header_count x {name_off, name_len, value_off, value_len} (uint32),
   // then head_len bytes of the raw head, then body_len bytes of body.
 };

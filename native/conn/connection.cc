@@ -348,6 +348,9 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
   m->content_length = h.chunked ? -1.0 : (h.has_content_length ? static_cast<double>(h.content_length) : 0.0);
   m->remote_ipv4 = remote_ipv4_;
   m->remote_port = remote_port_;
+  // Service classes off (the default): one inlined test, no call.
+  m->class_index = cfg.classifier.enabled() ? cfg.classifier.classify(h, buf) : http::RequestClassifier::kClassifyInJs;
+  m->reserved = 0;
   auto* tbl = reinterpret_cast<uint32_t*>(p + sizeof(RequestMsg));
   for (uint32_t i = 0; i < h.header_count; ++i) {
     tbl[i * 4 + 0] = h.headers[i].name.off;

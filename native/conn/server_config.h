@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "conn/transport.h"
+#include "http/request_classifier.h"
 #include "http/request_parser.h"
 
 namespace brigade::conn {
@@ -28,6 +29,7 @@ struct ServerConfig {
   uint32_t max_connections = 10000;       // per server; accepting pauses above it
   uint32_t max_keepalive_requests = 0;    // 0 = unlimited
   TransportSource* tls = nullptr;         // TLS listener: a transport per connection (owned by the server)
+  http::RequestClassifier classifier;     // service classes (off unless set from TypeScript)
 };
 
 }  // namespace brigade::conn

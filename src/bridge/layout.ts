@@ -44,7 +44,9 @@ export const RQ_QUERY_LEN = 40;
 export const RQ_BODY_LEN = 44;
 export const RQ_CONTENT_LENGTH = 48; // float64
 export const RQ_REMOTE_IP = 56;
-export const RQ_REMOTE_PORT = 60;
+export const RQ_REMOTE_PORT = 60; // uint16
+export const RQ_CLASS = 62; // uint8: service class from the native classifier
+export const CLASS_IN_JS = 255; // no native class: classify in TypeScript
 export const RQ_FIXED = 64;
 
 // BodyMsg / ConnEventMsg

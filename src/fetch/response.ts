@@ -64,7 +64,7 @@ const kState: symbol | undefined = (() => {
   }
 })();
 
-function bodySource(response: Response): string | Uint8Array | undefined {
+export function bodySource(response: Response): string | Uint8Array | undefined {
   if (kState === undefined) return undefined;
   const state = (response as unknown as Record<symbol, { body?: { source?: unknown; stream?: ReadableStream } | null } | undefined>)[kState];
   const body = state?.body;

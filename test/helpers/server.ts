@@ -1,7 +1,7 @@
 // Starting and stopping real brigade servers in tests: an ephemeral port on
 // 127.0.0.1, and a registry so an after-hook can close whatever a failing test
 // left running.
-import { createServer, type Server, type ServerOptions } from '../../src/index.js';
+import { createServer, type Server } from '../../src/index.js';
 
 export interface Running {
   server: Server;
@@ -13,7 +13,7 @@ export interface Running {
 const live = new Set<Server>();
 
 /** Creates a server on port 0, lets setup register routes, and listens. */
-export async function start(setup: (s: Server) => void, options: ServerOptions = {}): Promise<Running> {
+export async function start(setup: (s: Server) => void, options: Parameters<typeof createServer>[0] = {}): Promise<Running> {
   const server = createServer({ host: '127.0.0.1', ...options, port: 0 });
   setup(server);
   const addr = await server.listen();
