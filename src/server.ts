@@ -95,7 +95,6 @@ export class Server implements LaneSink, ResponseHost {
     // The native side classifies each request when its head is complete.
     if (this.serviceClasses) Object.assign(this.opts.native, this.serviceClasses.nativeRules());
     this.fallback = this.serviceClasses?.handler ?? (options.fetch ? createFetchHandler(options.fetch, this) : null);
-    this.fallback = options.fetch ? createFetchHandler(options.fetch, this) : null;
     // Metrics carry the class label 'default' for now: per-class latency is on the status page (classStats).
     this.observability = Observability.create(options, this.opts.native.mpm);
     const sc = this.serviceClasses;
