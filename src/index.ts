@@ -20,3 +20,6 @@ export type { ByterangeOptions, RangePlan } from './filters/byterange.js';
 export { conditional, evaluatePreconditions } from './filters/conditional.js';
 export type { Precondition } from './filters/conditional.js';
 export { FastResponse } from './fetch/fast-response.js';
+export { ssi, DEFAULT_ERRMSG } from './filters/ssi.js';
+export type { SsiOptions } from './filters/ssi.js';
+export type { SubrequestResult } from './filters/filter.js';
