@@ -23,3 +23,5 @@ export { FastResponse } from './fetch/fast-response.js';
 export { ssi, DEFAULT_ERRMSG } from './filters/ssi.js';
 export type { SsiOptions } from './filters/ssi.js';
 export type { SubrequestResult } from './filters/filter.js';
+export { headers } from './filters/headers.js';
+export type { HeaderRule } from './filters/headers.js';

@@ -24,6 +24,8 @@ export interface ServeConfig {
   gzip?: boolean;
   /** --cache: Cache-Control max-age of the files, in seconds. */
   maxAge?: number;
+  /** --ssi: server-side includes in text/html files. */
+  ssi?: boolean;
 }
 
 export type CliCommand = { kind: 'help' } | { kind: 'version' } | ServeConfig;
@@ -45,6 +47,8 @@ Options for serve:
                         and serve precompressed x.br / x.gz siblings
       --cache <time>    Cache-Control max-age: seconds, or a number with s, m, h, d
                         or w (e.g. 1h, 7d; default 0)
+      --ssi             process server-side includes (<!--#include -->, #echo, #if ...)
+                        in .html/.shtml files
 `;
 
 // Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
@@ -96,6 +100,7 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
         threads: { type: 'string' },
         gzip: { type: 'boolean' },
         cache: { type: 'string' },
+        ssi: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -115,7 +120,8 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
       values.mpm !== undefined ||
       values.threads !== undefined ||
       values.gzip !== undefined ||
-      values.cache !== undefined
+      values.cache !== undefined ||
+      values.ssi !== undefined
     ) {
       return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
     }
@@ -161,6 +167,7 @@ export function parseCliArgs(argv: readonly string[]): ParseResult {
     config.threads = n;
   }
   if (values.gzip) config.gzip = true;
+  if (values.ssi) config.ssi = true;
   if (values.cache !== undefined) {
     const n = parseDuration(values.cache, '--cache');
     if (typeof n === 'string') return { ok: false, error: n };

@@ -49,6 +49,7 @@ async function serve(config: ServeConfig): Promise<void> {
   });
   server.static('/', dir, {
     ...(config.gzip ? { compress: true } : {}),
+    ...(config.ssi ? { ssi: true } : {}),
     ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
   });
 
