@@ -316,19 +316,18 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
     if (!on) return; // inside a branch not taken: nothing else runs
     switch (d.name) {
       case 'echo': {
+        // Checked whole first, so a bad attribute prints nothing but errmsg.
+        const valid = d.attrs.every(([k, v]) => k === 'var' || (k === 'encoding' && (v === 'none' || v === 'url' || v === 'entity')));
+        if (!valid || !d.attrs.some(([k]) => k === 'var')) return error();
+        // As in httpd, an encoding applies to the vars after it.
         let encoding: EchoEncoding = 'entity';
-        let any = false;
         for (const [k, v] of d.attrs) {
-          if (k === 'encoding') {
-            if (v !== 'none' && v !== 'url' && v !== 'entity') return error();
-            encoding = v;
-          } else if (k === 'var') {
-            any = true;
+          if (k === 'encoding') encoding = v as EchoEncoding;
+          else {
             const value = lookup(ctx, v);
             out.append(latin1Bucket(value === undefined ? st.echomsg : encodeValue(value, encoding)));
-          } else return error();
+          }
         }
-        if (!any) return error();
         return;
       }
       case 'set': {
