@@ -98,6 +98,10 @@ async function pageServer(opts: SsiOptions = {}, extra?: (s: Server) => void): P
     s.get('/status/:code', (req, res) => {
       res.status(Number(req.params['code'])).setHeader('Content-Type', 'text/plain').end('ERRBODY');
     });
+    s.fetch('/fetch', (req) => new Response(`fetched ${new URL(req.url).search}`, { headers: { 'Content-Type': 'text/plain' } }));
+    s.get('/sendfile', async (_req, res) => {
+      await res.sendFile(path.join(root, 'plain.txt'));
+    });
     s.get('/throws', () => {
       throw new Error('boom');
     });
@@ -406,12 +410,15 @@ directives('three-way splits through a directive and one-byte writes', async () 
 directives('include virtual: handlers (streamed), static files, queries, relative paths', async () => {
   const body = await render(
     'inc',
-    ['<!--#include virtual="/handler" -->|<!--#include virtual="/frag.html" -->|<!--#include virtual="/q?a=$QUERY_STRING" -->|' + '<!--#include virtual="../frag.html" -->'],
+    [
+      '<!--#include virtual="/handler" -->|<!--#include virtual="/frag.html" -->|<!--#include virtual="/q?a=$QUERY_STRING" -->|' +
+        '<!--#include virtual="../frag.html" -->|<!--#include virtual="/fetch?f=1" -->|<!--#include virtual="/sendfile" -->',
+    ],
     { 'User-Agent': 'ua1', 'Accept-Encoding': 'gzip', Range: 'bytes=0-1' },
     '?z=9',
   );
   // The subrequest carries the client's headers, except Accept-Encoding and Range.
-  assert.is(body, 'handler|FRAG|q=a=z=9;ua=ua1;ae=-;range=-|FRAG');
+  assert.is(body, 'handler|FRAG|q=a=z=9;ua=ua1;ae=-;range=-|FRAG|fetched ?f=1|PLAIN');
 });
 
 directives('include virtual: failures insert errmsg (404, non-2xx, throw, reject midway)', async () => {
