@@ -19,6 +19,7 @@ import { DirectiveScanner, type ScanEvent } from '../src/filters/ssi/scanner.js'
 import { evaluate } from '../src/filters/ssi/expr.js';
 import { strftime } from '../src/filters/ssi/strftime.js';
 import { startBigFileServer, wordText, type Child } from './helpers/big-file.js';
+import { baseline, settled } from './helpers/fds.js';
 import { start, stopAll, within } from './helpers/server.js';
 import { KeepAlive, request } from './support/http.js';
 
@@ -479,6 +480,23 @@ directives('a static .shtml: no 304 from the file validators, no precompressed s
   assert.is(r.res.status, 200);
   assert.is(r.res.body.toString(), 'ccond.shtml');
   assert.is(r.res.headers['etag'], undefined);
+});
+
+directives('no fd or pool outlives the pages: includes of files, 404s, failures, clients that leave', async () => {
+  const s = await pageServer();
+  s.pages.set('fds', ['<!--#include virtual="/frag.html" --><!--#include virtual="/dir/page.shtml" --><!--#include virtual="/missing" --><!--#include virtual="/rejects" -->']);
+  const b = await baseline(s.server);
+  for (let i = 0; i < 20; ++i) {
+    const { res } = await request(s.port, i % 2 ? '/p/fds' : '/outer.shtml');
+    assert.is(res.status, 200);
+  }
+  // A client that goes away before the page is sent.
+  for (let i = 0; i < 5; ++i) {
+    const c = await KeepAlive.open(s.port);
+    await c.client.write('GET /p/fds HTTP/1.1\r\nHost: t\r\n\r\n');
+    c.close();
+  }
+  await settled(s.server, b);
 });
 
 directives.run();
