@@ -103,6 +103,15 @@ async function pageServer(opts: SsiOptions = {}, extra?: (s: Server) => void): P
     s.get('/sendfile', async (_req, res) => {
       await res.sendFile(path.join(root, 'plain.txt'));
     });
+    s.get('/flushy', async (_req, res) => {
+      res.setHeader('Content-Type', 'text/html');
+      res.write('a<!--#echo var=');
+      res.flush();
+      await new Promise((r) => setTimeout(r, 5));
+      res.write('"DOCUMENT_NAME" -->b<');
+      res.flush();
+      res.end('!--#echo var="DOCUMENT_URI" -->c');
+    });
     s.get('/throws', () => {
       throw new Error('boom');
     });
@@ -404,6 +413,20 @@ directives('three-way splits through a directive and one-byte writes', async () 
   } finally {
     c.close();
   }
+});
+
+directives('FLUSH between the pieces of a directive: the directive still works', async () => {
+  const { res } = await request(port, '/flushy');
+  assert.is(res.body.toString(), 'aflushyb/flushyc');
+});
+
+directives('a Range request on an SSI page ranges the SSI output (never the file)', async () => {
+  put('ranged.shtml', '0123<!--#echo var="DOCUMENT_NAME" -->89');
+  const { res } = await request(port, '/ranged.shtml', { headers: { Range: 'bytes=4-9' } });
+  // The page is small: SSI passes it whole, with EOS, so byterange can serve the range.
+  assert.is(res.status, 206);
+  assert.is(res.headers['content-range'], 'bytes 4-9/18');
+  assert.is(res.body.toString(), '0123ranged.shtml89'.slice(4, 10));
 });
 
 // ---- includes ----
