@@ -11,6 +11,7 @@ import * as L from './bridge/layout.js';
 import { Brigade } from './brigade/brigade.js';
 import { EorBucket, EosBucket, FileBucket, FlushBucket, HeapBucket } from './brigade/bucket.js';
 import { dateLine } from './date.js';
+import { closeQuietly } from './fd.js';
 import { FilterChain } from './filters/chain.js';
 import { chunkFilter } from './filters/chunk.js';
 import { applies, type Filter, type FilterRegistration, type SubrequestResult } from './filters/filter.js';
@@ -311,7 +312,7 @@ export class BrigadeResponse implements Response {
     }
     if (this.useChain()) {
       // The request pool owns the fd: closed once the writer reached the EOR.
-      this.req.pool.cleanup(() => fs.close(fd, () => {}));
+      this.req.pool.cleanup(() => closeQuietly(fd));
       this.finishChain(new Brigade(length > 0 ? [new FileBucket(fd, offset, length)] : []));
       return;
     }

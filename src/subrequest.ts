@@ -21,6 +21,7 @@ import * as path from 'node:path';
 import mime from 'mime-types';
 import { Brigade } from './brigade/brigade.js';
 import { EosBucket, FileBucket, HeapBucket } from './brigade/bucket.js';
+import { closeQuietly } from './fd.js';
 import { FilterChain } from './filters/chain.js';
 import { applies, type Filter, type FilterRegistration, type SubrequestResult } from './filters/filter.js';
 import type { HeaderValue, Handler, Request, RequestPool, Response, SendFileOptions } from './types.js';
@@ -244,7 +245,6 @@ class SubResponse implements Response {
       throw new Error('sendFd: headers already sent');
     }
     // Spliced into the parent's body as it is: the fd lives until the parent's EOR.
-    // Closed synchronously: an async close costs a thread-pool trip for a call of microseconds.
     this.req.pool.cleanup(() => closeQuietly(fd));
     const b = new Brigade(length > 0 ? [new FileBucket(fd, offset, length)] : []);
     b.append(new EosBucket());
@@ -314,14 +314,6 @@ class SubResponse implements Response {
     this.start();
     const chain = this.chain!;
     this.tail = this.tail.then(() => chain.pass(b)).catch((err: unknown) => this.queue.end(err));
-  }
-}
-
-function closeQuietly(fd: number): void {
-  try {
-    fs.closeSync(fd);
-  } catch {
-    // already closed: nothing to release
   }
 }
 
