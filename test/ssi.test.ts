@@ -429,6 +429,14 @@ directives('a Range request on an SSI page ranges the SSI output (never the file
   assert.is(res.body.toString(), '0123ranged.shtml89'.slice(4, 10));
 });
 
+directives('a page of thousands of directives goes out in bounded brigades', async () => {
+  pages.set('many-echo', ['<!--#set var="v" value="x" -->' + '<!--#echo var="v" -->-'.repeat(3000)]);
+  const { res } = await request(port, '/p/many-echo');
+  assert.is(res.body.toString(), 'x-'.repeat(3000));
+  // 6000 buckets are not held until the end: the output left in several brigades (chunked).
+  assert.ok(res.chunked);
+});
+
 // ---- includes ----
 
 directives('include virtual: handlers (streamed), static files, queries, relative paths', async () => {

@@ -93,6 +93,37 @@ interface SsiState {
 
 /** Passed on once this many bytes gathered. */
 const PASS_AT = FILE_READ_CHUNK;
+/** ... or this many buckets (a page of many small directives). */
+const PASS_AT_BUCKETS = 512;
+
+/** What the filter made and has not passed yet, with its byte count kept as it grows. */
+class Output {
+  private readonly brigade = new Brigade();
+  private bytes = 0;
+  private readonly ctx: FilterContext<SsiState>;
+  constructor(ctx: FilterContext<SsiState>) {
+    this.ctx = ctx;
+  }
+  add(b: Bucket): void {
+    this.brigade.append(b);
+    this.bytes += b.length;
+  }
+  /** Moves other's buckets here. */
+  concat(other: Brigade): void {
+    this.bytes += other.length;
+    this.brigade.concat(other);
+  }
+  get full(): boolean {
+    return this.bytes >= PASS_AT || this.brigade.buckets.length >= PASS_AT_BUCKETS;
+  }
+  /** Hands what gathered down the chain. */
+  async pass(): Promise<void> {
+    if (this.brigade.isEmpty) return;
+    const b = new Brigade(this.brigade.buckets.splice(0));
+    this.bytes = 0;
+    await this.ctx.pass(b);
+  }
+}
 
 function positiveInt(v: number | undefined, dflt: number, name: string): number {
   const n = v ?? dflt;
@@ -186,7 +217,7 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
     }
   }
 
-  /** Where an include's target path is, or an error message for the log of why not. */
+  /** The path (and query) an include names, or null when it is refused. */
   function includeTarget(ctx: FilterContext<SsiState>, kind: string, value: string): string | null {
     if (value === '' || value.includes('\0') || value.includes('\\')) return null;
     const base = `http://ssi.invalid${ctx.request.path}`;
@@ -208,17 +239,17 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
     return url.pathname + url.search;
   }
 
-  async function include(ctx: FilterContext<SsiState>, out: Brigade, kind: string, raw: string, passOut: () => Promise<void>): Promise<void> {
+  async function include(ctx: FilterContext<SsiState>, out: Output, kind: string, raw: string): Promise<void> {
     const st = ctx.state!;
     const target = includeTarget(ctx, kind, substitute(raw, (n) => lookup(ctx, n)));
     const depth = ctx.request instanceof Subrequest ? ctx.request.depth : 0;
     if (target === null || !ctx.subrequest || depth + 1 > o.maxDepth || ++st.includes > o.maxIncludes) {
-      out.append(latin1Bucket(st.errmsg));
+      out.add(latin1Bucket(st.errmsg));
       return;
     }
     const path = canonical(target.split('?', 1)[0]!);
     if (requestAncestry(ctx.request).some((p) => canonical(p) === path)) {
-      out.append(latin1Bucket(st.errmsg)); // a loop: the page is already being included
+      out.add(latin1Bucket(st.errmsg)); // a loop: the page is already being included
       return;
     }
     let failed = false;
@@ -230,13 +261,13 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
       } else {
         for await (const b of sub.body) {
           out.concat(b);
-          if (out.length >= PASS_AT) await passOut();
+          if (out.full) await out.pass();
         }
       }
     } catch {
       failed = true;
     }
-    if (failed) out.append(latin1Bucket(st.errmsg));
+    if (failed) out.add(latin1Bucket(st.errmsg));
   }
 
   function active(st: SsiState): boolean {
@@ -256,12 +287,12 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
   }
 
   /** Runs one directive; output goes to out. Only an include is async. */
-  function execute(ctx: FilterContext<SsiState>, text: string, out: Brigade, passOut: () => Promise<void>): void | Promise<void> {
+  function execute(ctx: FilterContext<SsiState>, text: string, out: Output): void | Promise<void> {
     const st = ctx.state!;
     const d = parseDirective(text);
     const on = active(st);
     const error = (): void => {
-      if (active(st)) out.append(latin1Bucket(st.errmsg));
+      if (active(st)) out.add(latin1Bucket(st.errmsg));
     };
     if (!d) return error();
     switch (d.name) {
@@ -271,7 +302,7 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
         if (on) {
           const c = condition(ctx, d);
           if (c === null) {
-            out.append(latin1Bucket(st.errmsg));
+            out.add(latin1Bucket(st.errmsg));
             frame.taken = true; // a broken condition takes no branch
           } else {
             frame.taken = c;
@@ -292,7 +323,7 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
         if (c === null) {
           f.active = false;
           f.taken = true;
-          out.append(latin1Bucket(st.errmsg));
+          out.add(latin1Bucket(st.errmsg));
           return;
         }
         f.active = c;
@@ -326,7 +357,7 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
           if (k === 'encoding') encoding = v as EchoEncoding;
           else {
             const value = lookup(ctx, v);
-            out.append(latin1Bucket(value === undefined ? st.echomsg : encodeValue(value, encoding)));
+            out.add(latin1Bucket(value === undefined ? st.echomsg : encodeValue(value, encoding)));
           }
         }
         return;
@@ -355,7 +386,7 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
         const targets = d.attrs.filter(([k]) => k === 'virtual' || k === 'file');
         if (targets.length === 0 || targets.length !== d.attrs.length) return error();
         return (async () => {
-          for (const [k, v] of targets) await include(ctx, out, k, v, passOut);
+          for (const [k, v] of targets) await include(ctx, out, k, v);
         })();
       }
       default:
@@ -364,55 +395,50 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
   }
 
   /** Scans one piece of body bytes (from bucket b, whose bytes they are, or a file read). */
-  async function scan(ctx: FilterContext<SsiState>, b: HeapBucket | ImmortalBucket | null, bytes: Uint8Array, out: Brigade, passOut: () => Promise<void>): Promise<void> {
+  async function scan(ctx: FilterContext<SsiState>, b: HeapBucket | ImmortalBucket | null, bytes: Uint8Array, out: Output): Promise<void> {
     const st = ctx.state!;
     for (const ev of st.scanner.feed(bytes)) {
       switch (ev.kind) {
         case 'text':
           if (!active(st)) break;
-          if (b && ev.start === 0 && ev.end === bytes.length) out.append(b); // untouched: no copy, no new bucket
-          else if (b instanceof ImmortalBucket) out.append(new ImmortalBucket(bytes.subarray(ev.start, ev.end)));
-          else out.append(new HeapBucket(bytes.subarray(ev.start, ev.end)));
+          if (b && ev.start === 0 && ev.end === bytes.length) out.add(b); // untouched: no copy, no new bucket
+          else if (b instanceof ImmortalBucket) out.add(new ImmortalBucket(bytes.subarray(ev.start, ev.end)));
+          else out.add(new HeapBucket(bytes.subarray(ev.start, ev.end)));
           break;
         case 'literal':
-          if (active(st)) out.append(new ImmortalBucket(ev.bytes));
+          if (active(st)) out.add(new ImmortalBucket(ev.bytes));
           break;
         case 'too-long':
-          if (active(st)) out.append(latin1Bucket(st.errmsg));
+          if (active(st)) out.add(latin1Bucket(st.errmsg));
           break;
         case 'directive': {
-          const r = execute(ctx, ev.text, out, passOut);
+          const r = execute(ctx, ev.text, out);
           if (r) await r;
           break;
         }
       }
-      if (out.length >= PASS_AT) await passOut();
+      if (out.full) await out.pass();
     }
   }
 
   async function run(ctx: FilterContext<SsiState>, brigade: Brigade): Promise<void> {
     const st = ctx.state!;
-    const out = new Brigade();
-    // Moves what gathered in out down the chain; out itself stays the same object.
-    const passOut = async (): Promise<void> => {
-      if (out.isEmpty) return;
-      await ctx.pass(new Brigade(out.buckets.splice(0)));
-    };
+    const out = new Output(ctx);
     for (const b of brigade.buckets) {
       if (b instanceof HeapBucket || b instanceof ImmortalBucket) {
-        if (b.length > 0) await scan(ctx, b, b.bytes, out, passOut);
+        if (b.length > 0) await scan(ctx, b, b.bytes, out);
       } else if (b instanceof FileBucket) {
-        for (const piece of readFileChunksSync(b)) await scan(ctx, null, piece, out, passOut);
+        for (const piece of readFileChunksSync(b)) await scan(ctx, null, piece, out);
       } else if (b instanceof EosBucket) {
         const held = st.scanner.end();
-        if (held && active(st)) out.append(new HeapBucket(held));
-        out.append(b);
+        if (held && active(st)) out.add(new HeapBucket(held));
+        out.add(b);
       } else {
-        out.append(b);
-        if (b instanceof FlushBucket) await passOut();
+        out.add(b);
+        if (b instanceof FlushBucket) await out.pass();
       }
     }
-    await passOut();
+    await out.pass();
   }
 
   return {
