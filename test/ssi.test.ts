@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compress, DEFAULT_ERRMSG, ssi, type Server, type SsiOptions } from '../src/index.js';
+import { Brigade, compress, DEFAULT_ERRMSG, EosBucket, HeapBucket, ssi, type Bucket, type Filter, type Request, type Server, type SsiOptions } from '../src/index.js';
+import { FilterChain } from '../src/filters/chain.js';
 import { parseCliArgs } from '../src/cli/args.js';
 import { DirectiveScanner, type ScanEvent } from '../src/filters/ssi/scanner.js';
 import { evaluate } from '../src/filters/ssi/expr.js';
@@ -192,6 +193,35 @@ scanner('a piece without "<" is one text event covering all of it', () => {
   assert.equal(ev, [{ kind: 'text', start: 0, end: 28 }]);
 });
 
+scanner('through the filter: a bucket without a directive is passed as it is; text around one is a view', async () => {
+  const passed: Bucket[] = [];
+  const sink: Filter<unknown> = { name: 'sink', type: 'network', filter: (_ctx, b) => void passed.push(...b.buckets) };
+  const headers = new Map<string, string>([['content-type', 'text/html']]);
+  const response = {
+    statusCode: 200,
+    headersSent: false,
+    getHeader: (n: string) => headers.get(n.toLowerCase()),
+    setHeader: (n: string, v: string | number | readonly string[]) => headers.set(n.toLowerCase(), String(v)),
+    removeHeader: (n: string) => headers.delete(n.toLowerCase()),
+    hasHeader: (n: string) => headers.has(n.toLowerCase()),
+  };
+  const req = { method: 'GET', path: '/z.html', query: '', url: '/z.html', header: () => undefined, headers: {}, remoteAddress: '127.0.0.1' } as unknown as Request;
+  const chain = new FilterChain([ssi() as Filter<unknown>, sink], req, response);
+  const plain = new HeapBucket(Buffer.from('<p>no directive here, only <b>tags</b></p>'));
+  // Its own ArrayBuffer (small Buffers share a pool, and so would the echoed value).
+  const mixed = new HeapBucket(new Uint8Array(Buffer.from('before<!--#echo var="DOCUMENT_NAME" -->after')));
+  await chain.pass(new Brigade([plain, mixed, new EosBucket()]));
+  assert.is(passed[0], plain, 'the same bucket object, not a copy');
+  const views = passed.filter((b): b is HeapBucket => b instanceof HeapBucket && b !== plain);
+  const text = views.map((b) => Buffer.from(b.bytes).toString()).join('');
+  assert.is(text, 'beforez.htmlafter');
+  const around = views.filter((b) => b.bytes.buffer === mixed.bytes.buffer);
+  assert.equal(around.map((b) => Buffer.from(b.bytes).toString()), ['before', 'after'], 'text around the directive views the original bytes');
+  assert.ok(passed[passed.length - 1] instanceof EosBucket);
+});
+
+scanner.run();
+
 // ---- unit: expressions and time formats ----
 
 const expr = suite('ssi: expressions');
@@ -240,6 +270,8 @@ expr('strftime: the common conversions, GMT and local', () => {
   assert.is(strftime('%Y', d, false), String(d.getFullYear()));
   assert.is(strftime('%H', d, false), String(d.getHours()).padStart(2, '0'));
 });
+
+expr.run();
 
 // ---- directives through a server ----
 
