@@ -146,6 +146,7 @@ export class Server implements LaneSink, ResponseHost {
         if (m.handler) return { handler: m.handler, params: m.params };
         return this.fallback ? { handler: this.fallback, params: {} } : null;
       },
+      timeoutMs: this.opts.handlerTimeout,
     };
     return runSubrequest(host, parent, target);
   }

@@ -31,6 +31,8 @@ export interface SubrequestHost {
   readonly filters: readonly FilterRegistration[];
   /** The handler for a GET of path (with its route params), or null: 404. */
   route(path: string): { handler: Handler; params: Record<string, string> } | null;
+  /** ms a subrequest's handler may take to finish its response (0: no limit); the server's handler timeout. */
+  readonly timeoutMs: number;
 }
 
 /** Headers never copied from the parent. */
@@ -343,6 +345,14 @@ export function runSubrequest(host: SubrequestHost, parent: Request, target: str
       if (r && typeof r.then === 'function') r.then(undefined, (err: unknown) => res.fail(err));
     } catch (err) {
       res.fail(err);
+    }
+    if (host.timeoutMs > 0 && !res.finished) {
+      // A handler that never finishes would hold the including page forever.
+      const timer = setTimeout(() => {
+        if (!res.finished) res.fail(Object.assign(new Error('subrequest timed out'), { status: 504 }));
+      }, host.timeoutMs);
+      timer.unref();
+      req.pool.cleanup(() => clearTimeout(timer));
     }
   });
 }

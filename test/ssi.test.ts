@@ -528,6 +528,26 @@ directives('the include depth is limited (maxDepth)', async () => {
   assert.is((await request(s.port, '/d4.shtml')).res.body.toString(), '45bottom');
 });
 
+directives("the server's handler timeout bounds a subrequest that never finishes", async () => {
+  const t = await start(
+    (srv) => {
+      srv.filter(ssi(), { contentTypes: ['text/html'] });
+      srv.get('/never', () => new Promise<void>(() => {}));
+      srv.get('/stalls', (_req, res) => {
+        res.setHeader('Content-Type', 'text/plain');
+        res.write('started');
+      });
+      srv.get('/page', (_req, res) => {
+        res.setHeader('Content-Type', 'text/html');
+        res.end('[<!--#include virtual="/never" -->|<!--#include virtual="/stalls" -->]');
+      });
+    },
+    { timeouts: { handler: 200 } },
+  );
+  const { res } = await request(t.port, '/page', { timeout: 5000 });
+  assert.is(res.body.toString(), `[${ERR}|started${ERR}]`);
+});
+
 directives('maxIncludes bounds the includes of one document', async () => {
   const s = await pageServer({ maxIncludes: 2 });
   s.pages.set('many', ['<!--#include virtual="/frag.html" -->'.repeat(3)]);
