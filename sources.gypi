@@ -21,7 +21,9 @@
       "native/mpm/leader_mpm.cc"
     ],
     "brigade_addon_sources": [
-      "native/binding.cc"
+      "native/binding.cc",
+      "native/tls/tls_server.cc",
+      "native/tls/tls_transport.cc"
     ]
   }
 }

@@ -1,6 +1,6 @@
 // brigade's public surface.
 export { createServer, Server } from './server.js';
-export type { ServerStats, ServerAddress, CloseOptions } from './server.js';
+export type { ServerStats, ServerAddress, CloseOptions, ListenOptions } from './server.js';
 export type { ServerOptions, LimitOptions, TimeoutOptions } from './config.js';
 export type { Handler, Request, Response, RequestPool, SendFileOptions, HeaderValue } from './types.js';
 export type { StaticOptions } from './static/static-handler.js';
@@ -25,3 +25,13 @@ export type { SsiOptions } from './filters/ssi.js';
 export type { SubrequestResult } from './filters/filter.js';
 export { headers } from './filters/headers.js';
 export type { HeaderRule } from './filters/headers.js';
+export { httpsRedirect } from './tls/redirect.js';
+export type { HttpsRedirectOptions } from './tls/redirect.js';
+export type { TlsOptions, TlsCertificate, HstsOptions, PemSource } from './tls/options.js';
+export type { NativeTlsStats } from './native.js';
+export type { StatusOptions, ObservabilityOptions } from './status/observability.js';
+export type { AccessLogOptions } from './access-log.js';
+export type { AccessLogFormat } from './access-log-format.js';
+export type {
+  StatusSnapshot, ThreadStatus, ThreadState, JsThreadStatus, ServiceClassStatus, ConnectionCounts, SlabStatus,
+} from './status/types.js';

@@ -56,6 +56,7 @@ export class Subrequest implements Request {
   readonly url: string;
   readonly httpVersion: string;
   readonly remoteAddress: string;
+  readonly secure: boolean;
   readonly headers: Readonly<Record<string, string>>;
   readonly pool: RequestPool;
   /** The request this one was made for. */
@@ -74,6 +75,7 @@ export class Subrequest implements Request {
     this.depth = parent instanceof Subrequest ? parent.depth + 1 : 1;
     this.httpVersion = parent.httpVersion;
     this.remoteAddress = parent.remoteAddress;
+    this.secure = parent.secure;
     this.pool = parent.pool;
     const h: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of Object.entries(parent.headers)) if (!DROPPED_HEADERS.has(k)) h[k] = v;

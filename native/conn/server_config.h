@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 
+#include "conn/transport.h"
 #include "http/request_parser.h"
 
 namespace brigade::conn {
@@ -26,6 +27,7 @@ struct ServerConfig {
   uint64_t max_send_per_turn = 2u << 20;  // fairness: bytes per connection per loop turn
   uint32_t max_connections = 10000;       // per server; accepting pauses above it
   uint32_t max_keepalive_requests = 0;    // 0 = unlimited
+  TransportSource* tls = nullptr;         // TLS listener: a transport per connection (owned by the server)
 };
 
 }  // namespace brigade::conn
