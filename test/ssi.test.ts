@@ -623,6 +623,12 @@ cli('--ssi is parsed into the serve config and listed in the usage', async () =>
   assert.match(USAGE, /--ssi/);
 });
 
+cli('the config file has an ssi key (boolean), like --ssi', async () => {
+  const { validateConfig } = await import('../src/cli/config-file.js');
+  assert.equal(validateConfig({ ssi: true }, '/site/brigade.config.json').settings, { ssi: true });
+  assert.throws(() => validateConfig({ ssi: 'yes' }, '/site/brigade.config.json'), /"ssi" must be true or false/);
+});
+
 cli('brigade serve --ssi processes .shtml pages', async () => {
   const main = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', main, 'serve', root, '--ssi', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
