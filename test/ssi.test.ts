@@ -664,6 +664,9 @@ memory.after(() => {
   child?.proc.stdin?.end();
   child?.proc.kill('SIGKILL');
   if (bigFile) fs.rmSync(bigFile, { force: true });
+  // The last suite of the file: the docroots go too.
+  fs.rmSync(root, { recursive: true, force: true });
+  fs.rmSync(outside, { recursive: true, force: true });
 });
 
 memory('a 256 MiB page with a directive in every 64 KiB streams through a 64 MiB heap', async () => {
