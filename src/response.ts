@@ -11,9 +11,10 @@ import * as L from './bridge/layout.js';
 import { Brigade } from './brigade/brigade.js';
 import { EorBucket, EosBucket, FileBucket, FlushBucket, HeapBucket } from './brigade/bucket.js';
 import { dateLine } from './date.js';
+import { closeQuietly } from './fd.js';
 import { FilterChain } from './filters/chain.js';
 import { chunkFilter } from './filters/chunk.js';
-import { applies, type Filter, type FilterRegistration } from './filters/filter.js';
+import { applies, type Filter, type FilterRegistration, type SubrequestResult } from './filters/filter.js';
 import { httpHeaderFilter, type Framing } from './filters/http-header.js';
 import { networkFilter } from './filters/network.js';
 import type { Pool } from './pool.js';
@@ -28,6 +29,8 @@ export interface ResponseHost {
   readonly filters: readonly FilterRegistration[];
   /** Called once when the response has been handed to the writer completely. */
   responseFinished(req: BrigadeRequest, res: BrigadeResponse): void;
+  /** Runs a subrequest for a filter of this response (ctx.subrequest). */
+  subrequest?(parent: BrigadeRequest, target: string): Promise<SubrequestResult>;
 }
 
 const FRESH = 0;
@@ -322,7 +325,7 @@ export class BrigadeResponse implements Response {
     }
     if (this.useChain()) {
       // The request pool owns the fd: closed once the writer reached the EOR.
-      this.req.pool.cleanup(() => fs.close(fd, () => {}));
+      this.req.pool.cleanup(() => closeQuietly(fd));
       this.sentBody = length;
       this.finishChain(new Brigade(length > 0 ? [new FileBucket(fd, offset, length)] : []));
       return;
@@ -391,10 +394,12 @@ export class BrigadeResponse implements Response {
     for (const r of regs) if (applies(r, method, path, type)) user.push(r.filter);
     if (user.length === 0) return false;
     const target = { lane: this.lane, conn: this.req.conn, seq: this.req.seq, framing: this.framing };
+    const host = this.host;
     const chain = new FilterChain(
       [...user, httpHeaderFilter(this) as Filter<unknown>, chunkFilter(this.framing) as Filter<unknown>, networkFilter(target) as Filter<unknown>],
       this.req,
       this,
+      host.subrequest ? (t: string) => host.subrequest!(this.req, t) : undefined,
     );
     // Every user filter declined in init(): the built-ins alone are what the fast path does.
     if (chain.names.length === 3) return false;

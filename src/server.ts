@@ -14,7 +14,8 @@ import { PoolRegistry } from './pool.js';
 import { BodyTooLargeError, BrigadeRequest, RequestAbortedError } from './request.js';
 import { BrigadeResponse, type ResponseHost } from './response.js';
 import { Router } from './router.js';
-import type { Filter, FilterRegistration, FilterScope } from './filters/filter.js';
+import type { Filter, FilterRegistration, FilterScope, SubrequestResult } from './filters/filter.js';
+import { runSubrequest, type SubrequestHost } from './subrequest.js';
 import { createStaticMount, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
 import { createFetchHandler } from './fetch/handler.js';
@@ -171,6 +172,25 @@ export class Server implements LaneSink, ResponseHost {
     if (this.nativeServer) throw new Error('brigade: add filters before listen()');
     this.filters.push({ filter: filter as Filter<unknown>, scope });
     return this;
+  }
+
+  // ---- subrequests ----
+
+  /**
+   * A synthetic GET for target (absolute path, optional query) through the
+   * router, on behalf of parent (SSI's include virtual; src/subrequest.ts).
+   */
+  subrequest(parent: BrigadeRequest, target: string): Promise<SubrequestResult> {
+    const host: SubrequestHost = {
+      filters: this.filters,
+      route: (p) => {
+        const m = this.router.match('GET', p);
+        if (m.handler) return { handler: m.handler, params: m.params };
+        return this.fallback ? { handler: this.fallback, params: {} } : null;
+      },
+      timeoutMs: this.opts.handlerTimeout,
+    };
+    return runSubrequest(host, parent, target);
   }
 
   // ---- lifecycle ----

@@ -37,8 +37,10 @@ server.get('/plaintext', (req, res) => {
 server.get('/json', (req, res) => res.json({ message: 'Hello, World!' }));
 
 if (process.env.DOCROOT) {
-  // An SSI filter does not exist in brigade yet; once one is exported as `ssi`
-  // the SSI+gzip workload uses it together with the compress filter.
+  // The SSI+gzip workload: ssi() then compress() on text/html, as nginx's
+  // `ssi on; gzip on` and Apache's INCLUDES;DEFLATE chain (the static mount's
+  // own `ssi`/`compress` options would do the same for its files only). The
+  // check keeps the script usable against an older dist without ssi.
   if (typeof brigade.ssi === 'function') {
     server.filter(brigade.ssi(), { contentTypes: ['text/html'] });
     server.filter(brigade.compress(), { contentTypes: ['text/html'] });

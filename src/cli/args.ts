@@ -50,6 +50,8 @@ export interface ServeConfig {
   accessLog?: string;
   /** --access-log-format: common (default) or combined. */
   accessLogFormat?: 'common' | 'combined';
+  /** --ssi: server-side includes in text/html files. */
+  ssi?: boolean;
 }
 
 /** The settings a config file can give: every ServeConfig field but the command and the file itself. */
@@ -94,6 +96,8 @@ Options for serve:
                         append an access log (reopened on SIGHUP / SIGUSR2)
       --access-log-format <common|combined>
                         its format (default common)
+      --ssi             process server-side includes (<!--#include -->, #echo, #if ...)
+                        in .html/.shtml files
 `;
 
 // Decimal digits only: Number() would also take '0x50', '1e3', ' 80 ' and ''.
@@ -166,6 +170,7 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
         status: { type: 'boolean' },
         'access-log': { type: 'string' },
         'access-log-format': { type: 'string' },
+        ssi: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -198,7 +203,8 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
       values['redirect-http'] !== undefined ||
       values.status !== undefined ||
       values['access-log'] !== undefined ||
-      values['access-log-format'] !== undefined
+      values['access-log-format'] !== undefined ||
+      values.ssi !== undefined
     ) {
       return { ok: false, error: "missing command (did you mean 'brigade serve'?)" };
     }
@@ -242,6 +248,7 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
     config.threads = n;
   }
   if (values.gzip) config.gzip = true;
+  if (values.ssi) config.ssi = true;
   if (values.cache !== undefined) {
     const n = parseDuration(values.cache, '--cache');
     if (typeof n === 'string') return { ok: false, error: n };

@@ -72,6 +72,8 @@ export async function buildServer(config: ServeConfig, file: LoadedConfig | null
       ...fileStatic,
       // --gzip keeps compress() options the config file gave under "static".
       ...(config.gzip ? { compress: typeof fileStatic.compress === 'object' ? fileStatic.compress : true } : {}),
+      // --ssi likewise keeps ssi() options from "static".
+      ...(config.ssi ? { ssi: typeof fileStatic.ssi === 'object' ? fileStatic.ssi : true } : {}),
       ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
       ...(config.listing === undefined ? {} : { listing: config.listing }),
       ...(config.spa === undefined ? {} : { spa: config.spa }),

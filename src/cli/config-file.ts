@@ -2,7 +2,7 @@
 // or TypeScript) and checking every key against one declarative table.
 //
 // Shape (all keys optional):
-//   { dir, host, port, mpm, threads, ioThreads, gzip, cache | maxAge,
+//   { dir, host, port, mpm, threads, ioThreads, gzip, ssi, cache | maxAge,
 //     listing, spa, notFound, dotfiles,       // the CLI flags' settings
 //     status, accessLog, accessLogFormat,
 //     server: { ...createServer options },    // anything else the API takes
@@ -135,6 +135,7 @@ const SETTINGS: Record<string, KeyParser> = {
   threads: setting('threads', integer(1, MAX_THREADS)),
   ioThreads: setting('ioThreads', integer(1, MAX_IO_THREADS)),
   gzip: setting('gzip', boolean),
+  ssi: setting('ssi', boolean),
   cache: setting('maxAge', duration),
   maxAge: setting('maxAge', duration),
   listing: setting('listing', boolean),

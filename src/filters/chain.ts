@@ -3,7 +3,7 @@
 // and frozen from then on: resource -> content-set -> protocol -> transcode ->
 // connection -> network.
 import type { Brigade } from '../brigade/brigade.js';
-import { FILTER_ORDER, type Filter, type FilterContext, type ResponseHead } from './filter.js';
+import { FILTER_ORDER, type Filter, type FilterContext, type ResponseHead, type SubrequestResult } from './filter.js';
 import type { Request } from '../types.js';
 
 interface Link {
@@ -22,8 +22,14 @@ export class FilterChain {
   /**
    * filters: candidates in registration order (user filters first, then the
    * built-ins); each is placed by type, equal types keep their order.
+   * subrequest: what ctx.subrequest does (absent: filters get none).
    */
-  constructor(filters: readonly Filter<unknown>[], request: Request, response: ResponseHead) {
+  constructor(
+    filters: readonly Filter<unknown>[],
+    request: Request,
+    response: ResponseHead,
+    subrequest?: (target: string) => Promise<SubrequestResult>,
+  ) {
     this.request = request;
     const ordered = filters
       .map((f, i) => ({ f, i }))
@@ -37,6 +43,7 @@ export class FilterChain {
         state: undefined,
         pass: (b: Brigade) => this.passFrom(index + 1, b),
       };
+      if (subrequest) ctx.subrequest = subrequest;
       if (filter.init && filter.init(ctx) === false) continue;
       this.links.push({ filter, ctx });
     }

@@ -32,6 +32,18 @@ export interface FilterContext<S = unknown> {
   state: S | undefined;
   /** Hands a brigade to the next filter. Await it when the filter is async. */
   pass(brigade: Brigade): void | Promise<void>;
+  /**
+   * Runs a GET for another path of the same server on behalf of this request
+   * (SSI's include virtual): absent where the response has no server behind it.
+   */
+  subrequest?(target: string): Promise<SubrequestResult>;
+}
+
+/** A subrequest's answer: its head once final, then its body as data brigades (no EOS). */
+export interface SubrequestResult {
+  readonly status: number;
+  getHeader(name: string): string | undefined;
+  readonly body: AsyncIterable<Brigade>;
 }
 
 export interface Filter<S = unknown> {

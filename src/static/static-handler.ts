@@ -18,6 +18,7 @@ import { byterange } from '../filters/byterange.js';
 import { compress, negotiateEncoding, type CompressOptions } from '../filters/compress.js';
 import { evaluatePreconditions } from '../filters/conditional.js';
 import type { Filter, FilterContext } from '../filters/filter.js';
+import { ssi, ssiTypeCheck, type SsiOptions } from '../filters/ssi.js';
 import type { Handler, Request, Response } from '../types.js';
 import { isSpaRoute, notFoundPage, spaEntry } from './fallback.js';
 import { readListing, renderListing, type ListingRead } from './listing.js';
@@ -41,6 +42,14 @@ export interface StaticOptions {
   followSymlinks?: boolean;
   /** Cache-Control max-age in seconds (default 0 → 'public, max-age=0'). */
   maxAge?: number;
+  /** Adds `immutable` to Cache-Control (for fingerprinted assets; use with a long maxAge). Default false. */
+  immutable?: boolean;
+  /**
+   * Server-side includes in the mount's text/html files (.html, .htm, .shtml;
+   * like nginx's `ssi on`). true or ssi() options. Default false. Such files
+   * skip preconditions and precompressed siblings: their body is made per request.
+   */
+  ssi?: boolean | SsiOptions;
   /** Compress files on the fly (gzip, br, deflate; negotiated). true or compress() options. Default false. */
   compress?: boolean | CompressOptions;
   /** Answer Range requests (206, multipart/byteranges, 416, If-Range). Default true. */
@@ -216,7 +225,7 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
   const listing = options.listing ?? false;
   const spaFile = spaEntry(options.spa);
   const notFoundFile = notFoundPage(options.notFound);
-  const cacheControl = `public, max-age=${maxAge}`;
+  const cacheControl = `public, max-age=${maxAge}${options.immutable === true ? ', immutable' : ''}`;
   const ranges = options.ranges ?? true;
   const compressOption = options.compress ?? false;
   const precompressed = options.precompressed ?? compressOption !== false;
@@ -226,6 +235,11 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
   // Preconditions (304/412) are the handler's own, before any filter runs.
   if (ranges) filters.push(onlyFor(served, byterange()));
   if (compressOption !== false) filters.push(onlyFor(served, compress(compressOption === true ? {} : compressOption)));
+  const ssiOption = options.ssi ?? false;
+  const ssiOptions: SsiOptions = ssiOption === true || ssiOption === false ? {} : ssiOption;
+  // Files the SSI filter will process: made per request, so no 304 from the file's validators.
+  const processed = ssiOption === false ? (): boolean => false : ssiTypeCheck(ssiOptions);
+  if (ssiOption !== false) filters.push(onlyFor(served, ssi(ssiOptions)));
 
   // realpath(root), resolved once; retried on failure so a root created after
   // startup still works.
@@ -303,7 +317,7 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
   async function deliver(req: Request, res: Response, name: string, fd: number, stat: fs.Stats): Promise<void> {
     let v: Awaited<ReturnType<typeof variant>>;
     try {
-      v = await variant(req, name, stat);
+      v = processed(contentTypeFor(name)) ? { vary: false, pick: null } : await variant(req, name, stat);
     } catch (err) {
       closeFd(fd);
       throw err;
@@ -332,7 +346,7 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
     res.setHeader('Cache-Control', cacheControl);
     // RFC 9110 §13.2.2, the same evaluation as the conditional filter's.
     const validators = (n: string): string | undefined => (n === 'etag' ? etag : n === 'last-modified' ? lastModified : undefined);
-    const precondition = evaluatePreconditions(req, { statusCode: 200, getHeader: validators });
+    const precondition = processed(contentTypeFor(name)) ? 200 : evaluatePreconditions(req, { statusCode: 200, getHeader: validators });
     if (precondition === 412) {
       closeFd(fd);
       res.removeHeader('Content-Encoding');

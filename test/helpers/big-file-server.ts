@@ -5,7 +5,8 @@
 //
 //   node --max-old-space-size=64 --import tsx test/helpers/big-file-server.ts <file> <filters>
 //
-// filters: comma-separated, from "compress", "byterange", "conditional".
+// filters: comma-separated, from "compress", "byterange", "conditional", "ssi"
+// (ssi for any content type, and before compress when both are named).
 import * as v8 from 'node:v8';
 import { createServer, type Filter } from '../../src/index.js';
 
@@ -19,6 +20,7 @@ for (const f of filters) {
   if (f === 'compress') filter = (await import('../../src/filters/compress.js')).compress({ level: 1 }) as Filter<never>;
   else if (f === 'byterange') filter = (await import('../../src/filters/byterange.js')).byterange() as Filter<never>;
   else if (f === 'conditional') filter = (await import('../../src/filters/conditional.js')).conditional() as Filter<never>;
+  else if (f === 'ssi') filter = (await import('../../src/filters/ssi.js')).ssi({ types: () => true }) as Filter<never>;
   else throw new Error(`unknown filter ${f}`);
   server.filter(filter);
 }
