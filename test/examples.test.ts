@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
@@ -21,17 +22,26 @@ interface Example {
   child: ChildProcess;
 }
 
+/** Runs `brigade serve` (dist/cli/main.js) with args; resolves with the URL it prints. */
+function startCli(args: string[]): Promise<Example> {
+  return startProcess([path.join(repo, 'dist', 'cli', 'main.js'), ...args], {}, 'brigade serve');
+}
+
 /** Runs `node --import tsx <file>` (what `npx tsx <file>` does) with PORT=0; resolves with the URL it prints. */
 function startExample(file: string, env: NodeJS.ProcessEnv = {}): Promise<Example> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repo, file)], {
+  return startProcess(['--import', 'tsx', path.join(repo, file)], { PORT: '0', ...env }, file);
+}
+
+function startProcess(nodeArgs: string[], env: NodeJS.ProcessEnv, what: string): Promise<Example> {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: repo,
-    env: { ...process.env, PORT: '0', ...env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.add(child);
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${file} printed no URL in 20 s:\n${out}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`${what} printed no URL in 20 s:\n${out}`)), 20_000);
     const onData = (c: Buffer): void => {
       out += c.toString();
       const m = /(http:\/\/[\d.]+:\d+)/.exec(out);
@@ -44,7 +54,7 @@ function startExample(file: string, env: NodeJS.ProcessEnv = {}): Promise<Exampl
     child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${file} exited (${code}) before listening:\n${out}`));
+      reject(new Error(`${what} exited (${code}) before listening:\n${out}`));
     });
   });
 }
@@ -115,6 +125,48 @@ test('hono-app: text, JSON with params, POST echo, a streamed response', async (
     assert.is(lines.length, 3);
     lines.forEach((l, i) => assert.match(l, new RegExp(`^tick ${i} \\d{4}-`)));
     assert.is((await fetch(`${ex.base}/missing`)).status, 404);
+  } finally {
+    assert.is(await stop(ex), 0);
+  }
+});
+
+test('static-site: SSI pages with gzip, the stylesheet, the custom 404 — from brigade.config.json', async () => {
+  const ex = await startCli(['serve', '--config', 'examples/static-site/brigade.config.json', '--port', '0']);
+  try {
+    const gz = await fetch(`${ex.base}/`, { headers: { 'accept-encoding': 'gzip' } });
+    assert.is(gz.status, 200);
+    // fetch() decodes gzip itself: check the header, then the decoded page.
+    assert.is(gz.headers.get('content-encoding'), 'gzip');
+    const page = await gz.text();
+    assert.match(page, /<a href="\/">brigade example site<\/a>/); // the included header
+    assert.match(page, /Hello from server-side includes\./); // #set + #echo
+    assert.match(page, /Your client accepts gzip/); // #if on a request header
+    assert.match(page, /Page \/[^,]*, last changed \d{4}-\d\d-\d\d\./); // the footer, with its timefmt
+    assert.not.match(page, /<!--#/);
+
+    const raw = await new Promise<Buffer>((resolve, reject) => {
+      import('node:http').then(({ get }) =>
+        get(`${ex.base}/about.html`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve(Buffer.concat(parts)));
+        }).on('error', reject),
+      );
+    });
+    assert.match(gunzipSync(raw).toString(), /<h1>About<\/h1>/);
+
+    const plain = await fetch(`${ex.base}/`, { headers: { 'accept-encoding': 'identity' } });
+    assert.is(plain.headers.get('content-encoding'), null);
+    assert.match(await plain.text(), /did not ask for gzip/);
+
+    const css = await fetch(`${ex.base}/style.css`);
+    assert.is(css.status, 200);
+    assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
+    assert.match(css.headers.get('cache-control') ?? '', /max-age=600/);
+
+    const missing = await fetch(`${ex.base}/missing`);
+    assert.is(missing.status, 404);
+    assert.match(await missing.text(), /There is no page at \/missing\./);
   } finally {
     assert.is(await stop(ex), 0);
   }
