@@ -62,6 +62,9 @@ test.before(async () => {
       if (o.has('length')) opts.length = Number(o.get('length'));
       return r.sendFile(path.join(dir, 'small.txt'), opts);
     });
+    // The first `length` bytes of one.bin (the writer sends a head before a
+    // short file with MSG_MORE and corks it before a long one).
+    s.get('/mib-part', (q, r) => r.sendFile(mibFile, { length: Number(q.searchParams.get('length')) }));
     s.get('/typed', (_q, r) => r.sendFile(path.join(dir, 'one.bin'), { contentType: 'application/x-test' }));
     s.get('/missing', (_q, r) => r.sendFile(path.join(dir, 'does-not-exist.bin')));
     s.get('/dir', (_q, r) => r.sendFile(dir));
@@ -202,6 +205,47 @@ test('sendFile: contentType option, and several files on one keep-alive connecti
   assert.ok(m!.body.equals(mibData));
   assert.is(o!.body.toString(), 'ok');
   c.destroy();
+});
+
+test('file responses on each side of the head-merge and cork sizes, pipelined, arrive byte-exact', async () => {
+  // 0 B (no MSG_MORE: nothing would push the head), 1 KiB and 64 KiB - 1
+  // (head with MSG_MORE), 64 KiB and 100 KiB (head alone), 128 KiB + 1 and
+  // 1 MiB (TCP_CORK); a memory response after each, and the empty file last
+  // so a held-back head would show as a timeout.
+  const lengths = [1024, 64 * 1024 - 1, 64 * 1024, 100 * 1024, 128 * 1024 + 1, MIB, 0];
+  const c = await RawClient.open(srv.port);
+  await c.write(lengths.map((n) => get(`/mib-part?length=${n}`) + get('/ok')).join(''));
+  const rs = await c.responses(lengths.length * 2, { timeout: 10000 });
+  lengths.forEach((n, i) => {
+    const file = rs[2 * i]!;
+    assert.is(file.status, 200, `${n} B`);
+    assert.is(file.headers['content-length'], String(n), `${n} B`);
+    assert.ok(file.body.equals(mibData.subarray(0, n)), `${n} B: body bytes`);
+    assert.is(rs[2 * i + 1]!.body.toString(), 'ok', `the response after ${n} B`);
+  });
+  // Alone on a fresh connection (nothing behind it in the queue): each arrives.
+  for (const n of lengths) {
+    const one = await RawClient.open(srv.port);
+    await one.write(get(`/mib-part?length=${n}`));
+    const [r] = await one.responses(1, { timeout: 5000 });
+    assert.ok(r!.body.equals(mibData.subarray(0, n)), `${n} B alone`);
+    one.destroy();
+  }
+  c.destroy();
+});
+
+test('a client resetting during a corked 1 MiB file response leaves the server serving', async () => {
+  const b = await baseline(srv.server);
+  for (let i = 0; i < 5; i++) {
+    const c = await RawClient.open(srv.port);
+    await c.write(get('/mib-part?length=' + MIB));
+    await waitUntil(() => c.received().length > 0, 5000, () => 'no response bytes');
+    c.socket.resetAndDestroy();
+  }
+  const r = await fetchWithNode('/mib-part?length=' + 200 * 1024, 'GET', true);
+  assert.is(r.status, 200);
+  assert.ok(r.body!.equals(mibData.subarray(0, 200 * 1024)));
+  await settled(srv.server, b);
 });
 
 test('HEAD on sendFile: headers and Content-Length, no body', async () => {

@@ -1,6 +1,8 @@
 // Writing side of a connection: the output queue, in-order release of
 // responses, writev of memory buckets, sendfile of file buckets, EOR handling.
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -50,6 +52,54 @@ ssize_t send_file(int s, int fd, uint64_t* off, uint64_t len) {
   return w;
 #endif
 }
+
+// How a head in front of a file bucket leaves (measured on loopback, kernel
+// 6.18, BBR; docs/benchmarks.md "static-1m"):
+// - file below kMergeHeadBelow: the head goes with MSG_MORE, so head and body
+//   leave as one segment instead of two (the client wakes once);
+// - file above kCorkHeadAbove: TCP_CORK around head and sendfile, as httpd and
+//   nginx (tcp_nopush) do. A head-only first segment carries the request's
+//   timestamp echo but is too short to count as an RTT sample, so a Linux
+//   client never samples the response's real RTT, keeps a tiny receive-RTT
+//   estimate and barely grows its receive buffer; a response far larger than
+//   that window is then mostly sent from the client's ACKs;
+// - in between the head leaves alone: the whole file fits the client's
+//   window anyway, and a full first segment only adds a pacing wait.
+constexpr uint64_t kMergeHeadBelow = 64 * 1024;
+constexpr uint64_t kCorkHeadAbove = 128 * 1024;
+
+// TCP_CORK over a head and the sendfile behind it: no partial segment leaves
+// (not even one pushed by an ACK arriving meanwhile) before the file's pages
+// fill it. Off right after the sendfile, or when flush() leaves before
+// reaching it. Reads the connection's fd through a reference: -1 once closed.
+class HeadCork {
+ public:
+  explicit HeadCork(const int& fd) : fd_(fd) {}
+  ~HeadCork() { off(); }
+  HeadCork(const HeadCork&) = delete;
+  HeadCork& operator=(const HeadCork&) = delete;
+
+  void on() {
+    if (!on_ && fd_ >= 0) on_ = set(1);
+  }
+  void off() {
+    if (!on_) return;
+    on_ = false;
+    if (fd_ >= 0) set(0);
+  }
+
+ private:
+  bool set(int v) const {
+#if defined(TCP_CORK)
+    return ::setsockopt(fd_, IPPROTO_TCP, TCP_CORK, &v, sizeof v) == 0;
+#else
+    (void)v;
+    return false;
+#endif
+  }
+  const int& fd_;
+  bool on_ = false;
+};
 
 }  // namespace
 
@@ -180,10 +230,12 @@ void Connection::on_writable() {
 void Connection::flush() {
   if (state_ == State::kClosed) return;
   uint64_t budget = ctx_.config->max_send_per_turn;
+  HeadCork cork(fd_);
   while (!out_.empty()) {
     struct iovec iov[kMaxIov];
     int n = 0;
     uint64_t bytes = 0;
+    bool head_with_file = false;  // MSG_MORE: the sendfile behind pushes it
     for (const OutBucket& b : out_) {
       if (b.is_memory()) {
         if (b.len == 0) continue;
@@ -193,6 +245,10 @@ void Connection::flush() {
         bytes += b.len;
         if (n == kMaxIov || bytes >= budget) break;
       } else if (b.kind == buckets::BucketKind::kFile) {
+        if (n > 0 && bytes < budget) {
+          if (b.len > 0 && b.len < kMergeHeadBelow) head_with_file = true;
+          if (b.len > kCorkHeadAbove) cork.on();
+        }
         break;
       } else if (b.kind == buckets::BucketKind::kEor && b.close_after) {
         break;  // nothing behind a closing response may be written
@@ -202,7 +258,8 @@ void Connection::flush() {
       struct msghdr msg {};
       msg.msg_iov = iov;
       msg.msg_iovlen = static_cast<decltype(msg.msg_iovlen)>(n);
-      ssize_t w = transport_ ? transport_->writev(fd_, iov, n) : ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      ssize_t w = transport_ ? transport_->writev(fd_, iov, n)
+                             : ::sendmsg(fd_, &msg, MSG_NOSIGNAL | (head_with_file ? MSG_MORE : 0));
       if (w < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -264,6 +321,7 @@ void Connection::flush() {
     }
     const uint64_t want = std::min(b.len, budget);
     ssize_t s = transport_ ? transport_->send_file(fd_, b.fd, &b.file_off, want) : send_file(fd_, b.fd, &b.file_off, want);
+    cork.off();
     if (s < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -288,6 +346,7 @@ void Connection::flush() {
       return;
     }
   }
+  cork.off();
   if (state_ == State::kClosed) return;
   if (!out_.empty()) {
     // EAGAIN: wait for writability, bounded by the send timeout.
