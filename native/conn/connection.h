@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,7 @@ class Connection {
   void read_loop(bool until_eagain);
   // Processes buf[0,len); returns bytes consumed (the rest is kept for later).
   size_t process(const char* buf, size_t len);
+  size_t parse_and_dispatch(const char* buf, size_t len);
   bool dispatch_head(const char* buf, size_t avail, size_t* used);
   bool forward_body(const char* buf, size_t len, size_t* used);
   bool can_take_request() const;
@@ -73,6 +75,14 @@ class Connection {
   void error_and_close(uint16_t status);
   void fail_body(uint16_t status);
   void arm_read_timer();
+  // The parser is borrowed from the loop while a request head is being
+  // parsed or waits for dispatch, and given back after (idle connections hold none).
+  http::RequestParser& parser();
+  void release_parser();
+  // Frees inbuf_'s storage once it is empty and keeps the input gauge right.
+  void input_changed();
+  // Gives per-request storage back to the loop when the connection is idle.
+  void release_idle_storage();
   // writing
   void queue_native(std::string bytes, uint32_t seq, bool eor, bool close_after);
   void move_parked_to_out();
@@ -91,11 +101,12 @@ class Connection {
   uint32_t remote_ipv4_;
   uint16_t remote_port_;
   State state_ = State::kIdle;
-  http::RequestParser parser_;
+  std::unique_ptr<http::RequestParser> parser_;
   http::BodyDecoder body_;
   bool head_pending_dispatch_ = false;  // parsed, waiting for ring space
   bool no_more_after_body_ = false;   // the request whose body is streaming is the last one
   std::vector<char> inbuf_;   // bytes of an incomplete request, from its first byte
+  uint64_t inbuf_counted_ = 0;  // inbuf_ capacity as counted in stats.input_buffered
   bool read_pending_ = false;  // socket may hold unread bytes (ET): resume without an event
   bool peer_eof_ = false;
   bool want_write_ = false;

@@ -61,6 +61,7 @@ void Connection::add_response_bucket(uint32_t seq, OutBucket&& b) {
   }
   if (seq == write_seq_) {
     const bool eor = b.kind == buckets::BucketKind::kEor;
+    if (!out_.has_storage()) out_.adopt_storage(ctx_.out_storage.take([] { return std::vector<OutBucket>(); }));
     if (b.is_memory()) unsent_mem_bytes_ += b.len;
     out_.push_back(std::move(b));
     if (eor) {
@@ -305,6 +306,7 @@ void Connection::drop_unsent() {
   parked_.clear();
   head_pending_dispatch_ = false;
   inbuf_.clear();
+  input_changed();
   read_pending_ = false;
   if (state_ != State::kLingering && state_ != State::kClosed) set_state(State::kNoMore);
 }
@@ -323,6 +325,7 @@ void Connection::after_output_drained() {
     return;
   }
   if ((read_pending_ || !inbuf_.empty()) && can_take_request() && !head_pending_dispatch_) mark_runnable();
+  release_idle_storage();  // nothing left to write: the queue's storage goes back to the loop
   arm_read_timer();
 }
 

@@ -23,7 +23,7 @@ constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
 IoLoop::IoLoop(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane, uint32_t max_conns,
                size_t read_buf_bytes)
     : config_(config), lane_(lane), listen_fd_(listen_fd), max_conns_(max_conns) {
-  ctx_.read_buf.resize(read_buf_bytes);
+  ctx_.read_buf.set_capacity(read_buf_bytes);
   ctx_.config = &config_;
   ctx_.lane = lane;
   ctx_.stats = &stats_;
