@@ -17,6 +17,18 @@ export interface LimitOptions {
   maxConnections?: number;
   /** Unfinished pipelined responses per connection before reading pauses (default 4). */
   maxPipelined?: number;
+  /**
+   * Unsent response bytes held in memory (not files) per connection before it
+   * stops reading further pipelined requests (default 65536).
+   */
+  maxUnsentBytes?: number;
+  /**
+   * Input a connection holds before JS has it — a partial head, pipelined
+   * requests waiting behind the ones in flight, body bytes waiting for the
+   * bridge — in bytes. When full, the connection stops reading (the rest waits
+   * in the kernel). Must be larger than maxHeaderBytes (default maxHeaderBytes + 64 KiB).
+   */
+  maxInputBuffer?: number;
   /** Requests per keep-alive connection, 0 = unlimited (default 0). */
   maxKeepAliveRequests?: number;
 }
@@ -105,6 +117,11 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
   if (maxHeaderBytes * 2 > requestRingBytes / 4) {
     throw new RangeError('brigade: requestRingBytes must be at least 8 x limits.maxHeaderBytes');
   }
+  const maxInputBuffer = int('limits.maxInputBuffer', l.maxInputBuffer, maxHeaderBytes + 64 * 1024, 1, U32);
+  if (maxInputBuffer <= maxHeaderBytes) {
+    // A head that fits maxHeaderBytes must fit the input buffer, or it could never complete.
+    throw new RangeError('brigade: limits.maxInputBuffer must be larger than limits.maxHeaderBytes');
+  }
   return {
     handlerTimeout: int('timeouts.handler', t.handler, 0, 0, U32),
     host: o.host ?? '127.0.0.1',
@@ -128,7 +145,8 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
       sendTimeout: int('timeouts.send', t.send, 60000, 1, U32),
       lingerTimeout: int('timeouts.linger', t.linger, 2000, 1, U32),
       maxPipelined: int('limits.maxPipelined', l.maxPipelined, 4, 1, 1024),
-      maxUnsentBytes: 64 * 1024,
+      maxUnsentBytes: int('limits.maxUnsentBytes', l.maxUnsentBytes, 64 * 1024, 1, U32),
+      maxInputBuffer,
       maxSendPerTurn: 2 << 20,
       maxConnections: int('limits.maxConnections', l.maxConnections, 10000, 1, 1 << 20),
       maxKeepAliveRequests: int('limits.maxKeepAliveRequests', l.maxKeepAliveRequests, 0, 0, U32),

@@ -19,6 +19,8 @@ export interface NativeStats {
   writing: number;
   keepAlive: number;
   lingering: number;
+  /** Bytes of input connections hold that JS has not received yet (partial or pipelined requests). */
+  inputBufferedBytes: number;
   slabs: {
     slabsTotal: number;
     slabsInUse: number;
@@ -49,6 +51,7 @@ export interface NativeConfig {
   lingerTimeout: number;
   maxPipelined: number;
   maxUnsentBytes: number;
+  maxInputBuffer: number;
   maxSendPerTurn: number;
   maxConnections: number;
   maxKeepAliveRequests: number;

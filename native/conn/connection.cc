@@ -198,6 +198,8 @@ void Connection::read_loop(bool until_eagain) {
         return;
       }
       cap = std::min<size_t>(16384, input_cap - old);
+      // Grow geometrically, but never past the cap (the gauge counts capacity).
+      if (inbuf_.capacity() < old + cap) inbuf_.reserve(std::min(input_cap, std::max(old + cap, inbuf_.capacity() * 2)));
       inbuf_.resize(old + cap);
       dst = inbuf_.data() + old;
     } else {
