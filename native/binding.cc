@@ -230,7 +230,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     }
   }
 
-  // listen(host: string, port: number, backlog: number) -> bound port
+  // listen(host: string, port: number, backlog: number, reusePort?: boolean) -> bound port.
+  // reusePort: SO_REUSEPORT, so several loopers (worker_threads) each bind
+  // their own socket to one address and the kernel spreads connections.
   Napi::Value Listen(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::string host = info[0].As<Napi::String>();
@@ -259,6 +261,21 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     if (fd < 0) return ThrowErrno(env, "socket");
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const bool reuse_port = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+#ifdef SO_REUSEPORT
+    if (reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      int e = errno;
+      ::close(fd);
+      errno = e;
+      return ThrowErrno(env, "setsockopt(SO_REUSEPORT)");
+    }
+#else
+    if (reuse_port) {
+      ::close(fd);
+      errno = ENOTSUP;
+      return ThrowErrno(env, "SO_REUSEPORT");
+    }
+#endif
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), sl) != 0) {
       int e = errno;
       ::close(fd);

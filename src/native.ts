@@ -58,7 +58,7 @@ export interface NativeConfig {
 }
 
 export interface NativeServerHandle {
-  listen(host: string, port: number, backlog: number): number;
+  listen(host: string, port: number, backlog: number, reusePort?: boolean): number;
   attachLane(
     index: number,
     control: Int32Array,

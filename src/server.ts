@@ -6,7 +6,9 @@ import { isIP } from 'node:net';
 import * as path from 'node:path';
 import { Lane, type LaneSink } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
-import { resolveOptions, type ResolvedOptions, type ServerOptions } from './config.js';
+import { LooperWorkers } from './workers/looper-workers.js';
+import { currentWorkerId } from './workers/identity.js';
+import { resolveOptions, type ResolvedOptions, type ServerOptions, type WorkerPlan } from './config.js';
 import { native, type NativeServerHandle, type NativeStats } from './native.js';
 import { PoolRegistry } from './pool.js';
 import { BodyTooLargeError, BrigadeRequest, RequestAbortedError } from './request.js';
@@ -53,6 +55,9 @@ export class Server implements LaneSink, ResponseHost {
   private onDrained: (() => void) | null = null;
   private _closing = false;
   private _address: ServerAddress | null = null;
+  // workers: N > 1 — the looper worker threads that serve instead of this one.
+  private workerThreads: LooperWorkers | null = null;
+  private routesAdded = false;
   // options.fetch: answers what no route matched (docs/fetch.md).
   private readonly fallback: Handler | null;
 
@@ -72,12 +77,18 @@ export class Server implements LaneSink, ResponseHost {
   }
 
   get listening(): boolean {
-    return this.nativeServer !== null && !this._closing;
+    return (this.nativeServer !== null || this.workerThreads !== null) && !this._closing;
+  }
+
+  /** Which looper worker thread this server runs on (workers: N), 0 outside workers. */
+  get workerId(): number {
+    return currentWorkerId();
   }
 
   // ---- routes ----
 
   route(method: string, pattern: string, handler: Handler): this {
+    this.routesAdded = true;
     this.router.add(method === '*' ? '*' : method.toUpperCase(), pattern, handler);
     return this;
   }
@@ -110,6 +121,7 @@ export class Server implements LaneSink, ResponseHost {
   /** Serves files under dir at prefix (index.html, MIME types, HEAD, 404, no escaping dir). */
   static(prefix: string, dir: string, options?: StaticOptions): this {
     const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    this.routesAdded = true;
     const mount = createStaticMount(path.resolve(dir), options);
     this.router.add('*', `${p}/*`, mount.handler);
     // The mount's filters (byterange, compress) act only on its own file responses.
@@ -134,11 +146,12 @@ export class Server implements LaneSink, ResponseHost {
   // ---- lifecycle ----
 
   async listen(): Promise<ServerAddress> {
-    if (this.nativeServer) throw new Error('brigade: already listening');
+    if (this.nativeServer || this.workerThreads) throw new Error('brigade: already listening');
     const o = this.opts;
+    if (o.workers) return this.listenOnWorkers(o.workers);
     const host = isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
     const ns = new native.NativeServer(o.native);
-    const port = ns.listen(host, o.port, o.backlog);
+    const port = ns.listen(host, o.port, o.backlog, o.reusePort);
     const maxSlabs = 65536;
     this.lanes = [];
     const lanes = ns.laneCount();
@@ -155,11 +168,30 @@ export class Server implements LaneSink, ResponseHost {
     return this._address;
   }
 
+  // workers: N > 1 — routes live in the app module, loaded by every worker.
+  private async listenOnWorkers(plan: WorkerPlan): Promise<ServerAddress> {
+    if (this.routesAdded || this.filters.length > 0 || this.fallback) {
+      throw new Error('brigade: with workers, register routes, static mounts and filters in the app module');
+    }
+    const workers = new LooperWorkers(plan);
+    const port = await workers.start();
+    this.workerThreads = workers;
+    this._closing = false;
+    this._address = { host: this.opts.host, port };
+    return this._address;
+  }
+
   /**
    * Graceful shutdown: stop accepting, close idle keep-alive connections,
    * let in-flight requests finish (up to timeout), then stop the threads.
    */
   async close(options: CloseOptions = {}): Promise<void> {
+    if (this.workerThreads && !this._closing) {
+      this._closing = true;
+      await this.workerThreads.close(options.timeout ?? 10000);
+      this.workerThreads = null;
+      return;
+    }
     const ns = this.nativeServer;
     if (!ns || this._closing) return;
     this._closing = true;

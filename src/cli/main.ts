@@ -4,6 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { displayUrl, parseCliArgs, USAGE, type ServeConfig } from './args.js';
+import { setup as setupStaticApp, type StaticAppData } from './static-app.js';
+
+// The app module each worker loads with --workers (.ts under tsx, .js from dist).
+const STATIC_APP = new URL(`./static-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 // Exit status for a bad command line (like most Unix tools), as opposed to 1
 // for a run that failed.
@@ -40,17 +44,18 @@ async function serve(config: ServeConfig): Promise<void> {
   } catch (err) {
     fail(`cannot load the server (native addon missing or broken?): ${err instanceof Error ? err.message : String(err)}`);
   }
+  const app: StaticAppData = { dir, compress: config.gzip === true, ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }) };
+  const workers = config.workers ?? 1;
   const server = createServer({
     host: config.host,
     port: config.port,
     ...(config.ioThreads === undefined ? {} : { ioThreads: config.ioThreads }),
     ...(config.mpm === undefined ? {} : { mpm: config.mpm }),
     ...(config.threads === undefined ? {} : { threads: config.threads }),
+    // Every looper worker loads static-app and mounts the same tree.
+    ...(workers > 1 ? { workers, app: STATIC_APP, appData: app } : {}),
   });
-  server.static('/', dir, {
-    ...(config.gzip ? { compress: true } : {}),
-    ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
-  });
+  if (workers === 1) setupStaticApp(server, app);
 
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -73,7 +78,8 @@ async function serve(config: ServeConfig): Promise<void> {
   } catch (err) {
     fail(`cannot listen on ${config.host}:${config.port}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  console.log(`brigade serving ${dir} at ${displayUrl(config.host, server.address.port)}`);
+  const on = workers > 1 ? ` (${workers} looper workers)` : '';
+  console.log(`brigade serving ${dir} at ${displayUrl(config.host, server.address.port)}${on}`);
 }
 
 async function main(argv: readonly string[]): Promise<void> {
