@@ -14,6 +14,7 @@
       "native/bridge/lane.cc",
       "native/mpm/io_loop.cc",
       "native/mpm/event_mpm.cc",
+      "native/mpm/file_read_pool.cc",
       "native/mpm/looper_mpm.cc",
       "native/mpm/conn_thread.cc",
       "native/mpm/conn_thread_mpm.cc",

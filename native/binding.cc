@@ -448,12 +448,13 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
-    constexpr int kStats = 15;
+    constexpr int kStats = 16;
     uint64_t v[kStats] = {0};
     const char* names[kStats] = {"connectionsOpen", "connectionsTotal", "requestsTotal", "responsesTotal",
                                  "bytesWritten",    "fileFdsOpen",      "abortedTotal",  "errorsTotal",
                                  "timeoutsTotal",   "staleResponses",   "reading",       "writing",
-                                 "keepAlive",       "lingering",        "inputBufferedBytes"};
+                                 "keepAlive",       "lingering",        "inputBufferedBytes",
+                                 "fileReadsOffloaded"};
     if (mpm_) {
       for (uint32_t i = 0; i < mpm_->lanes(); ++i) {
         const auto& s = mpm_->stats(i);
@@ -461,7 +462,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                                                   &s.responses_total,  &s.bytes_written,     &s.file_fds_open,
                                                   &s.aborted_total,    &s.errors_total,      &s.timeouts_total,
                                                   &s.stale_responses,  &s.reading,           &s.writing,
-                                                  &s.keepalive,        &s.lingering,         &s.input_buffered};
+                                                  &s.keepalive,        &s.lingering,         &s.input_buffered,
+                                                  &s.file_reads_offloaded};
         for (int k = 0; k < kStats; ++k) v[k] += f[k]->load(std::memory_order_relaxed);
       }
     }

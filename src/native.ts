@@ -21,6 +21,8 @@ export interface NativeStats {
   lingering: number;
   /** Bytes of input connections hold that JS has not received yet (partial or pipelined requests). */
   inputBufferedBytes: number;
+  /** File ranges not in the page cache that the event MPM's read pool fetched (the I/O thread did not wait). */
+  fileReadsOffloaded: number;
   slabs: {
     slabsTotal: number;
     slabsInUse: number;

@@ -233,7 +233,7 @@ export class Server implements LaneSink, ResponseHost {
       : {
           connectionsOpen: 0, connectionsTotal: 0, requestsTotal: 0, responsesTotal: 0, bytesWritten: 0,
           fileFdsOpen: 0, abortedTotal: 0, errorsTotal: 0, timeoutsTotal: 0, staleResponses: 0, reading: 0,
-          writing: 0, keepAlive: 0, lingering: 0, inputBufferedBytes: 0,
+          writing: 0, keepAlive: 0, lingering: 0, inputBufferedBytes: 0, fileReadsOffloaded: 0,
           slabs: { slabsTotal: 0, slabsInUse: 0, bytesInUse: 0, bytesReserved: 0, remoteFrees: 0, localFrees: 0, allocations: 0 },
         };
     return { ...base, poolsLive: this.pools.size, requestsPending: this.pendingCount };

@@ -50,6 +50,8 @@ class Connection {
   // Timer expiry (read timer: header/body/keep-alive; write timer: send/linger).
   void on_read_timer();
   void on_write_timer();
+  // The file range a FilePrefetcher read for us is in the page cache now.
+  void on_file_ready();
   // Graceful shutdown: close now if idle, else after the in-flight responses.
   void begin_drain();
   // Drops everything and closes the socket (reset, fatal error, forced shutdown).
@@ -119,6 +121,11 @@ class Connection {
   uint64_t window_bytes_ = 0;  // bytes received in the current timeout window
   uint64_t sent_in_window_ = 0;
   uint64_t unsent_mem_bytes_ = 0;
+  // Front FILE bucket: offsets below resident_end_ were found (or made)
+  // resident; while file_wait_ a pool thread reads up to pending_end_.
+  uint64_t resident_end_ = 0;
+  uint64_t pending_end_ = 0;
+  bool file_wait_ = false;
   OutQueue out_;
   // Responses for seq > write_seq_, waiting for their turn.
   struct Parked {

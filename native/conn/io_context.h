@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bridge/lane.h"
+#include "conn/file_prefetcher.h"
 #include "conn/out_bucket.h"
 #include "conn/read_buffer.h"
 #include "conn/server_config.h"
@@ -34,7 +35,8 @@ struct IoStats {
   std::atomic<uint64_t> timeouts_total{0};
   std::atomic<uint64_t> stale_responses{0};   // responses for connections already gone
   std::atomic<uint64_t> reading{0}, writing{0}, keepalive{0}, lingering{0};
-  std::atomic<uint64_t> input_buffered{0};    // bytes of input connections hold (partial/pipelined requests)
+  std::atomic<uint64_t> input_buffered{0};
+  std::atomic<uint64_t> file_reads_offloaded{0};  // file ranges read by the pool (not in the page cache)    // bytes of input connections hold (partial/pipelined requests)
 };
 
 struct IoContext {
@@ -47,6 +49,7 @@ struct IoContext {
   ReadBuffer read_buf{256 * 1024};
   SparePool<std::unique_ptr<http::RequestParser>> parsers;
   SparePool<std::vector<OutBucket>> out_storage;
+  FilePrefetcher* prefetcher = nullptr;  // event MPM: non-resident file data is read off this thread
   std::vector<Connection*> runnable;   // connections with work to continue next turn
   std::vector<Connection*> dirty;      // connections with new output this turn
   std::vector<Connection*> ring_waiters;  // waiting for request-ring space (JS wakes us)

@@ -1,6 +1,7 @@
 // Writing side of a connection: the output queue, in-order release of
 // responses, writev of memory buckets, sendfile of file buckets, EOR handling.
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -51,7 +52,39 @@ ssize_t send_file(int s, int fd, uint64_t* off, uint64_t len) {
 #endif
 }
 
+// Residency is probed per window: one probe per 256 KiB sent, and a window
+// that is not cached is read by the pool in one job.
+constexpr uint64_t kResidentWindow = 256 * 1024;
+
 }  // namespace
+
+bool file_range_resident(int fd, uint64_t off, uint64_t len) {
+#if defined(__linux__) && defined(RWF_NOWAIT)
+  if (len == 0) return true;
+  char byte;
+  for (uint64_t at : {off, off + len - 1}) {
+    struct iovec iov = {&byte, 1};
+    ssize_t n = ::preadv2(fd, &iov, 1, static_cast<off_t>(at), RWF_NOWAIT);
+    if (n >= 0) continue;  // cached (or EOF: sendfile reports the truncation)
+    // EAGAIN: not cached. EOPNOTSUPP/EINVAL: no NOWAIT here — nothing to learn, go on.
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return false;
+    return true;
+  }
+  return true;
+#else
+  (void)fd;
+  (void)off;
+  (void)len;
+  return true;
+#endif
+}
+
+void Connection::on_file_ready() {
+  if (!file_wait_ || state_ == State::kClosed) return;
+  file_wait_ = false;
+  resident_end_ = pending_end_;
+  flush();
+}
 
 void Connection::add_response_bucket(uint32_t seq, OutBucket&& b) {
   b.seq = seq;
@@ -252,10 +285,35 @@ void Connection::flush() {
     if (b.len == 0) {
       OutBucket done = std::move(b);
       out_.pop_front();
+      resident_end_ = 0;
       release(done, true);
       continue;
     }
-    ssize_t s = send_file(fd_, b.fd, &b.file_off, std::min(b.len, budget));
+    uint64_t chunk = std::min(b.len, budget);
+    if (ctx_.prefetcher) {
+      if (file_wait_) return;  // a pool thread is reading this range; on_file_ready() resumes
+      if (b.file_off >= resident_end_) {
+        const uint64_t window = std::min(b.len, kResidentWindow);
+        if (!file_range_resident(b.fd, b.file_off, window)) {
+          const int dup = ::fcntl(b.fd, F_DUPFD_CLOEXEC, 0);
+          if (dup >= 0) {
+            file_wait_ = true;
+            pending_end_ = b.file_off + window;
+            ctx_.stats->file_reads_offloaded.fetch_add(1, std::memory_order_relaxed);
+            ctx_.prefetcher->prefetch(dup, b.file_off, window, id_);
+            // A disk that never answers is bounded by the send timeout.
+            if (write_timer.queue != &ctx_.send_q) {
+              sent_in_window_ = 0;
+              ctx_.send_q.arm(&write_timer, ctx_.now_ms);
+            }
+            return;
+          }
+        }
+        resident_end_ = b.file_off + window;
+      }
+      chunk = std::min(chunk, resident_end_ - b.file_off);
+    }
+    ssize_t s = send_file(fd_, b.fd, &b.file_off, chunk);
     if (s < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -273,6 +331,7 @@ void Connection::flush() {
     if (b.len == 0) {
       OutBucket done = std::move(b);
       out_.pop_front();
+      resident_end_ = 0;
       release(done, true);
     }
     if (budget == 0 && !out_.empty()) {
@@ -308,6 +367,8 @@ void Connection::drop_unsent() {
   inbuf_.clear();
   input_changed();
   read_pending_ = false;
+  file_wait_ = false;  // a late prefetch completion finds nothing to resume
+  resident_end_ = 0;
   if (state_ != State::kLingering && state_ != State::kClosed) set_state(State::kNoMore);
 }
 

@@ -49,6 +49,12 @@ bool IoLoop::init() {
   return true;
 }
 
+void IoLoop::resume_file_waiters() {
+  if (!ctx_.prefetcher) return;
+  for (uint32_t id : ctx_.prefetcher->take_ready())
+    if (conn::Connection* c = lookup(id)) c->on_file_ready();
+}
+
 conn::Connection* IoLoop::lookup(uint32_t id) {
   uint32_t slot = id & kSlotMask;
   if (slot >= slots_.size() || !slots_[slot]) return nullptr;
@@ -145,6 +151,7 @@ void IoLoop::on_event(const poll::Event& ev) {
   if (ev.token == kWakerToken) {
     waker_.drain();
     resume_ring_waiters();  // JS freed request-ring space or published responses
+    resume_file_waiters();  // the file read pool brought data into the page cache
     return;
   }
   conn::Connection* c = lookup(static_cast<uint32_t>(ev.token));
