@@ -11,6 +11,7 @@
       "native/buckets/slab_allocator.cc",
       "native/conn/connection.cc",
       "native/conn/writer.cc",
+      "native/conn/file_residency.cc",
       "native/bridge/lane.cc",
       "native/mpm/io_loop.cc",
       "native/mpm/event_mpm.cc",

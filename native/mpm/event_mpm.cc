@@ -26,7 +26,8 @@ EventMpm::~EventMpm() { stop(); }
 bool EventMpm::start() {
   for (auto& t : threads_) {
     if (!t->loop.init()) return false;
-    file_sinks_.push_back(std::make_unique<FileReadSink>(file_pool_, t->loop));
+    IoLoop* loop = &t->loop;
+    file_sinks_.push_back(std::make_unique<FileReadSink>(file_pool_, [loop] { loop->wake(); }));
     t->loop.set_file_prefetcher(file_sinks_.back().get());
   }
   file_pool_.start();

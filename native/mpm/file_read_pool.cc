@@ -16,7 +16,7 @@ void FileReadSink::complete(uint32_t conn_id) {
     std::lock_guard<std::mutex> lk(mu_);
     done_.push_back(conn_id);
   }
-  loop_.wake();
+  wake_();
 }
 
 std::vector<uint32_t> FileReadSink::take_ready() {

@@ -11,8 +11,9 @@
 #include <thread>
 #include <vector>
 
+#include <functional>
+
 #include "conn/file_prefetcher.h"
-#include "mpm/io_loop.h"
 
 namespace brigade::mpm {
 
@@ -20,7 +21,8 @@ namespace brigade::mpm {
 // wake the loop. Owned by the EventMpm, one per I/O thread.
 class FileReadSink final : public conn::FilePrefetcher {
  public:
-  FileReadSink(class FileReadPool& pool, IoLoop& loop) : pool_(pool), loop_(loop) {}
+  // wake: makes the loop run a turn (IoLoop::wake), from any thread.
+  FileReadSink(class FileReadPool& pool, std::function<void()> wake) : pool_(pool), wake_(std::move(wake)) {}
   void prefetch(int fd, uint64_t off, uint64_t len, uint32_t conn_id) override;
   std::vector<uint32_t> take_ready() override;
   // Pool threads: a job for conn_id is done.
@@ -28,7 +30,7 @@ class FileReadSink final : public conn::FilePrefetcher {
 
  private:
   FileReadPool& pool_;
-  IoLoop& loop_;
+  std::function<void()> wake_;
   std::mutex mu_;
   std::vector<uint32_t> done_;
 };
