@@ -58,8 +58,9 @@ run_uvu() {
 
 run_uvu "all tests (mpm looper)" "${BRIGADE_TEST_PATTERN:-\.test\.ts$}"
 if [[ -z "${BRIGADE_TEST_PATTERN:-}" ]]; then
-  # Pure unit tests, packaging, CLI and the differential test do not depend on the MPM.
-  per_mpm='^(?!.*(router|safe-path|cli-args|brigade|pack|cli|differential)\.test\.ts$).*\.test\.ts$'
+  # Pure unit tests, packaging, CLI and the differential test do not depend on
+  # the MPM; looper workers are always loopers.
+  per_mpm='^(?!.*(router|safe-path|cli-args|brigade|pack|cli|differential|workers)\.test\.ts$).*\.test\.ts$'
   for mpm in ${BRIGADE_TEST_MPMS:-event worker leader}; do
     run_uvu "socket tests (mpm $mpm)" "$per_mpm" BRIGADE_MPM="$mpm" BRIGADE_THREADS=64
   done

@@ -174,7 +174,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     maxKeepAliveRequests: int('limits.maxKeepAliveRequests', l.maxKeepAliveRequests, 0, 0, U32),
   };
   return {
-    workers: resolveWorkers(o, native.mpm),
+    workers: resolveWorkers(o),
     reusePort: o.reusePort ?? false,
     handlerTimeout: int('timeouts.handler', t.handler, 0, 0, U32),
     host: o.host ?? '127.0.0.1',
@@ -187,10 +187,11 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
 }
 
 // workers > 1: what each worker needs to build the same server (docs/architecture.md "workers").
-function resolveWorkers(o: ServerOptions & { fetch?: unknown }, mpm: MpmName): WorkerPlan | null {
+// workers implies the looper: only an explicit other mpm is an error (BRIGADE_MPM does not apply).
+function resolveWorkers(o: ServerOptions & { fetch?: unknown }): WorkerPlan | null {
   const count = int('workers', o.workers, 1, 1, 256);
   if (count === 1) return null;
-  if (mpm !== 'looper') throw new RangeError(`brigade: option workers needs mpm 'looper', got '${mpm}'`);
+  if (o.mpm !== undefined && o.mpm !== 'looper') throw new RangeError(`brigade: option workers needs mpm 'looper', got '${o.mpm}'`);
   if (o.app === undefined) throw new TypeError('brigade: option workers needs option app (a module exporting setup(server, appData))');
   if (o.fetch !== undefined) throw new TypeError('brigade: with workers, register the fetch handler in the app module');
   const app = o.app instanceof URL ? o.app.href : /^file:/.test(o.app) ? o.app : pathToFileURL(path.resolve(o.app)).href;
