@@ -98,4 +98,19 @@ test('two evicted files at once, and the same file again when cached: exact byte
   assert.is(srv.server.stats().fileFdsOpen, 0);
 });
 
+test('a small cold file (under the 64 KiB probe threshold) is sent exactly, without the pool', async () => {
+  const data = randomBytes(20 * 1024);
+  const file = path.join(dir, 'small.bin');
+  const fd = fs.openSync(file, 'w');
+  fs.writeSync(fd, data);
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+  evict(file);
+  const before = srv.server.stats().fileReadsOffloaded;
+  const r = await fetchSha('/file/small.bin');
+  assert.is(r.status, 200);
+  assert.is(r.sha, createHash('sha256').update(data).digest('hex'));
+  assert.is(srv.server.stats().fileReadsOffloaded - before, 0);
+});
+
 test.run();
