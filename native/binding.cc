@@ -273,6 +273,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     c.linger_ms = opt_u32(o, "lingerTimeout", c.linger_ms);
     c.max_pipelined = std::max<uint32_t>(1, opt_u32(o, "maxPipelined", c.max_pipelined));
     c.max_unsent_bytes = opt_u32(o, "maxUnsentBytes", c.max_unsent_bytes);
+    c.max_input_buffer = opt_u32(o, "maxInputBuffer", c.max_input_buffer);
     c.max_send_per_turn = static_cast<uint64_t>(opt_num(o, "maxSendPerTurn", static_cast<double>(c.max_send_per_turn)));
     c.max_connections = opt_u32(o, "maxConnections", c.max_connections);
     c.max_keepalive_requests = opt_u32(o, "maxKeepAliveRequests", c.max_keepalive_requests);
@@ -329,7 +330,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     }
   }
 
-  // listen(host: string, port: number, backlog: number) -> bound port
+  // listen(host: string, port: number, backlog: number, reusePort?: boolean) -> bound port.
+  // reusePort: SO_REUSEPORT, so several loopers (worker_threads) each bind
+  // their own socket to one address and the kernel spreads connections.
   Napi::Value Listen(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::string host = info[0].As<Napi::String>();
@@ -358,6 +361,21 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     if (fd < 0) return ThrowErrno(env, "socket");
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    const bool reuse_port = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
+#ifdef SO_REUSEPORT
+    if (reuse_port && ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      int e = errno;
+      ::close(fd);
+      errno = e;
+      return ThrowErrno(env, "setsockopt(SO_REUSEPORT)");
+    }
+#else
+    if (reuse_port) {
+      ::close(fd);
+      errno = ENOTSUP;
+      return ThrowErrno(env, "SO_REUSEPORT");
+    }
+#endif
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), sl) != 0) {
       int e = errno;
       ::close(fd);
@@ -576,23 +594,26 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
-    uint64_t v[14] = {0};
-    const char* names[14] = {"connectionsOpen", "connectionsTotal", "requestsTotal", "responsesTotal",
-                             "bytesWritten",    "fileFdsOpen",      "abortedTotal",  "errorsTotal",
-                             "timeoutsTotal",   "staleResponses",   "reading",       "writing",
-                             "keepAlive",       "lingering"};
+    constexpr int kStats = 16;
+    uint64_t v[kStats] = {0};
+    const char* names[kStats] = {"connectionsOpen", "connectionsTotal", "requestsTotal", "responsesTotal",
+                                 "bytesWritten",    "fileFdsOpen",      "abortedTotal",  "errorsTotal",
+                                 "timeoutsTotal",   "staleResponses",   "reading",       "writing",
+                                 "keepAlive",       "lingering",        "inputBufferedBytes",
+                                 "fileReadsOffloaded"};
     if (mpm_) {
       for (uint32_t i = 0; i < mpm_->lanes(); ++i) {
         const auto& s = mpm_->stats(i);
-        const std::atomic<uint64_t>* f[14] = {&s.connections_open, &s.connections_total, &s.requests_total,
-                                              &s.responses_total,  &s.bytes_written,     &s.file_fds_open,
-                                              &s.aborted_total,    &s.errors_total,      &s.timeouts_total,
-                                              &s.stale_responses,  &s.reading,           &s.writing,
-                                              &s.keepalive,        &s.lingering};
-        for (int k = 0; k < 14; ++k) v[k] += f[k]->load(std::memory_order_relaxed);
+        const std::atomic<uint64_t>* f[kStats] = {&s.connections_open, &s.connections_total, &s.requests_total,
+                                                  &s.responses_total,  &s.bytes_written,     &s.file_fds_open,
+                                                  &s.aborted_total,    &s.errors_total,      &s.timeouts_total,
+                                                  &s.stale_responses,  &s.reading,           &s.writing,
+                                                  &s.keepalive,        &s.lingering,         &s.input_buffered,
+                                                  &s.file_reads_offloaded};
+        for (int k = 0; k < kStats; ++k) v[k] += f[k]->load(std::memory_order_relaxed);
       }
     }
-    for (int k = 0; k < 14; ++k) o.Set(names[k], Napi::Number::New(env, static_cast<double>(v[k])));
+    for (int k = 0; k < kStats; ++k) o.Set(names[k], Napi::Number::New(env, static_cast<double>(v[k])));
     Napi::Object slab = Napi::Object::New(env);
     brigade::buckets::SlabStats t;
     for (auto& l : lanes_) {

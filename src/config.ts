@@ -1,5 +1,7 @@
 // Server options, their defaults and validation; turns them into the flat
 // configuration the native side takes.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { MpmName, NativeConfig } from './native.js';
 import type { ObservabilityOptions } from './status/observability.js';
 import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
@@ -19,6 +21,18 @@ export interface LimitOptions {
   maxConnections?: number;
   /** Unfinished pipelined responses per connection before reading pauses (default 4). */
   maxPipelined?: number;
+  /**
+   * Unsent response bytes held in memory (not files) per connection before it
+   * stops reading further pipelined requests (default 65536).
+   */
+  maxUnsentBytes?: number;
+  /**
+   * Input a connection holds before JS has it — a partial head, pipelined
+   * requests waiting behind the ones in flight, body bytes waiting for the
+   * bridge — in bytes. When full, the connection stops reading (the rest waits
+   * in the kernel). Must be larger than maxHeaderBytes (default maxHeaderBytes + 64 KiB).
+   */
+  maxInputBuffer?: number;
   /** Requests per keep-alive connection, 0 = unlimited (default 0). */
   maxKeepAliveRequests?: number;
 }
@@ -68,6 +82,21 @@ export interface ServerOptions extends ObservabilityOptions {
   ioThreads?: number;
   limits?: LimitOptions;
   timeouts?: TimeoutOptions;
+  /**
+   * Looper MPM only: run this many loopers, each on its own worker thread
+   * with its own listening socket bound with SO_REUSEPORT to the same
+   * address (the kernel spreads connections). Each worker loads
+   * `workerModule` and calls its `setup(server, workerData)`; routes, static mounts and filters
+   * belong there, not on the server createServer() returned in this thread.
+   * Default 1: no workers, this thread serves.
+   */
+  workers?: number;
+  /** With workers > 1: module (URL or path) exporting `setup(server, workerData)`. */
+  workerModule?: string | URL;
+  /** With workers > 1: passed to each worker's setup() (structured-cloned). */
+  workerData?: unknown;
+  /** Bind the listening socket with SO_REUSEPORT (default false; workers set it). */
+  reusePort?: boolean;
   /** Bytes of each lane's request ring (power of two, default 4 MiB). */
   requestRingBytes?: number;
   /** Bytes of each lane's response ring (power of two, default 1 MiB). */
@@ -79,7 +108,19 @@ export interface ServerOptions extends ObservabilityOptions {
   tls?: TlsOptions;
 }
 
+export interface WorkerPlan {
+  count: number;
+  /** file: URL of the app module. */
+  app: string;
+  appData: unknown;
+  /** What each worker passes to createServer() (no functions: it is cloned). */
+  options: ServerOptions;
+}
+
 export interface ResolvedOptions {
+  /** null: this thread serves. */
+  workers: WorkerPlan | null;
+  reusePort: boolean;
   handlerTimeout: number;
   host: string;
   port: number;
@@ -115,7 +156,37 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
   if (maxHeaderBytes * 2 > requestRingBytes / 4) {
     throw new RangeError('brigade: requestRingBytes must be at least 8 x limits.maxHeaderBytes');
   }
+  const maxInputBuffer = int('limits.maxInputBuffer', l.maxInputBuffer, maxHeaderBytes + 64 * 1024, 1, U32);
+  if (maxInputBuffer <= maxHeaderBytes) {
+    // A head that fits maxHeaderBytes must fit the input buffer, or it could never complete.
+    throw new RangeError('brigade: limits.maxInputBuffer must be larger than limits.maxHeaderBytes');
+  }
+  const native: NativeConfig = {
+    ...(o.tls ? { tls: resolveTls(o.tls) } : {}),
+    mpm: resolveMpm(o.mpm),
+    ioThreads: int('ioThreads', o.ioThreads, 1, 1, 64),
+    threads: int('threads', o.threads ?? envInt('BRIGADE_THREADS'), 32, 1, 1024),
+    maxRequestLine: int('limits.maxRequestLine', l.maxRequestLine, 8192, 256, 1 << 20),
+    maxHeaderBytes,
+    maxHeaders: int('limits.maxHeaders', l.maxHeaders, 100, 1, 128),
+    maxBodyBytes: int('limits.maxBodyBytes', l.maxBodyBytes, 1 << 20, 0, Number.MAX_SAFE_INTEGER),
+    inlineBodyMax: 64 * 1024,
+    headerTimeout: int('timeouts.header', t.header, 20000, 1, U32),
+    bodyTimeout: int('timeouts.body', t.body, 20000, 1, U32),
+    minReceiveRate: int('timeouts.minReceiveRate', t.minReceiveRate, 500, 0, U32),
+    keepAliveTimeout: int('timeouts.keepAlive', t.keepAlive, 15000, 1, U32),
+    sendTimeout: int('timeouts.send', t.send, 60000, 1, U32),
+    lingerTimeout: int('timeouts.linger', t.linger, 2000, 1, U32),
+    maxPipelined: int('limits.maxPipelined', l.maxPipelined, 4, 1, 1024),
+    maxUnsentBytes: int('limits.maxUnsentBytes', l.maxUnsentBytes, 64 * 1024, 1, U32),
+    maxInputBuffer,
+    maxSendPerTurn: 2 << 20,
+    maxConnections: int('limits.maxConnections', l.maxConnections, 10000, 1, 1 << 20),
+    maxKeepAliveRequests: int('limits.maxKeepAliveRequests', l.maxKeepAliveRequests, 0, 0, U32),
+  };
   return {
+    workers: resolveWorkers(o),
+    reusePort: o.reusePort ?? false,
     handlerTimeout: int('timeouts.handler', t.handler, 0, 0, U32),
     host: o.host ?? '127.0.0.1',
     port: int('port', o.port, 8080, 0, 65535),
@@ -123,29 +194,23 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     requestRingBytes,
     responseRingBytes: pow2('responseRingBytes', o.responseRingBytes, 1 << 20),
     hsts: o.tls ? hstsHeader(o.tls.hsts) : undefined,
-    native: {
-      ...(o.tls ? { tls: resolveTls(o.tls) } : {}),
-      mpm: resolveMpm(o.mpm),
-      ioThreads: int('ioThreads', o.ioThreads, 1, 1, 64),
-      threads: int('threads', o.threads ?? envInt('BRIGADE_THREADS'), 32, 1, 1024),
-      maxRequestLine: int('limits.maxRequestLine', l.maxRequestLine, 8192, 256, 1 << 20),
-      maxHeaderBytes,
-      maxHeaders: int('limits.maxHeaders', l.maxHeaders, 100, 1, 128),
-      maxBodyBytes: int('limits.maxBodyBytes', l.maxBodyBytes, 1 << 20, 0, Number.MAX_SAFE_INTEGER),
-      inlineBodyMax: 64 * 1024,
-      headerTimeout: int('timeouts.header', t.header, 20000, 1, U32),
-      bodyTimeout: int('timeouts.body', t.body, 20000, 1, U32),
-      minReceiveRate: int('timeouts.minReceiveRate', t.minReceiveRate, 500, 0, U32),
-      keepAliveTimeout: int('timeouts.keepAlive', t.keepAlive, 15000, 1, U32),
-      sendTimeout: int('timeouts.send', t.send, 60000, 1, U32),
-      lingerTimeout: int('timeouts.linger', t.linger, 2000, 1, U32),
-      maxPipelined: int('limits.maxPipelined', l.maxPipelined, 4, 1, 1024),
-      maxUnsentBytes: 64 * 1024,
-      maxSendPerTurn: 2 << 20,
-      maxConnections: int('limits.maxConnections', l.maxConnections, 10000, 1, 1 << 20),
-      maxKeepAliveRequests: int('limits.maxKeepAliveRequests', l.maxKeepAliveRequests, 0, 0, U32),
-    },
+    native,
   };
+}
+
+// workers > 1: what each worker needs to build the same server (docs/architecture.md "workers").
+// workers implies the looper: only an explicit other mpm is an error (BRIGADE_MPM does not apply).
+function resolveWorkers(o: ServerOptions & { fetch?: unknown }): WorkerPlan | null {
+  const count = int('workers', o.workers, 1, 1, 256);
+  if (count === 1) return null;
+  if (o.mpm !== undefined && o.mpm !== 'looper') throw new RangeError(`brigade: option workers needs mpm 'looper', got '${o.mpm}'`);
+  if (o.workerModule === undefined) throw new TypeError('brigade: option workers needs option workerModule (a module exporting setup(server, workerData))');
+  if ('app' in o || 'classes' in o) throw new TypeError('brigade: service classes (app, classes) run on queue servers of one looper; they do not combine with workers');
+  if (o.fetch !== undefined) throw new TypeError('brigade: with workers, register the fetch handler in the app module');
+  const m = o.workerModule;
+  const app = m instanceof URL ? m.href : /^file:/.test(m) ? m : pathToFileURL(path.resolve(m)).href;
+  const { workers: _w, workerModule: _m, workerData, fetch: _f, ...rest } = o;
+  return { count, app, appData: workerData, options: { ...rest, mpm: 'looper', reusePort: true } };
 }
 
 const MPMS: readonly MpmName[] = ['event', 'looper', 'worker', 'leader'];

@@ -20,6 +20,10 @@ export interface NativeStats {
   writing: number;
   keepAlive: number;
   lingering: number;
+  /** Bytes of input connections hold that JS has not received yet (partial or pipelined requests). */
+  inputBufferedBytes: number;
+  /** File ranges not in the page cache that the event MPM's read pool fetched (the I/O thread did not wait). */
+  fileReadsOffloaded: number;
   slabs: {
     slabsTotal: number;
     slabsInUse: number;
@@ -70,6 +74,7 @@ export interface NativeConfig {
   lingerTimeout: number;
   maxPipelined: number;
   maxUnsentBytes: number;
+  maxInputBuffer: number;
   maxSendPerTurn: number;
   maxConnections: number;
   maxKeepAliveRequests: number;
@@ -97,7 +102,7 @@ export interface NativeClassRule {
 }
 
 export interface NativeServerHandle {
-  listen(host: string, port: number, backlog: number): number;
+  listen(host: string, port: number, backlog: number, reusePort?: boolean): number;
   /** Listens on a duplicate of another server's listening socket; returns its port. */
   adoptListener(fd: number): number;
   /** The listening descriptor, -1 when none. */

@@ -7,7 +7,9 @@ import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { Lane, type LaneSink } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
-import { resolveOptions, type ResolvedOptions, type ServerOptions } from './config.js';
+import { LooperWorkers } from './workers/looper-workers.js';
+import { currentWorkerId } from './workers/identity.js';
+import { resolveOptions, type ResolvedOptions, type ServerOptions, type WorkerPlan } from './config.js';
 import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
 import { native, type NativeServerHandle, type NativeStats } from './native.js';
 import { PoolRegistry } from './pool.js';
@@ -83,6 +85,9 @@ export class Server implements LaneSink, ResponseHost {
   private _closing = false;
   private _address: ServerAddress | null = null;
   private listenerShare: ListenerShare | null = null;
+  // workers: N > 1 — the looper worker threads that serve instead of this one.
+  private workerThreads: LooperWorkers | null = null;
+  private routesAdded = false;
   // options.fetch: answers what no route matched (docs/fetch.md).
   private readonly fallback: Handler | null;
   /** Status page, metrics and access log (docs/observability.md); null when none is enabled. */
@@ -115,12 +120,18 @@ export class Server implements LaneSink, ResponseHost {
   }
 
   get listening(): boolean {
-    return this.nativeServer !== null && !this._closing;
+    return (this.nativeServer !== null || this.workerThreads !== null) && !this._closing;
+  }
+
+  /** Which looper worker thread this server runs on (workers: N), 0 outside workers. */
+  get workerId(): number {
+    return currentWorkerId();
   }
 
   // ---- routes ----
 
   route(method: string, pattern: string, handler: Handler): this {
+    this.routesAdded = true;
     this.router.add(method === '*' ? '*' : method.toUpperCase(), pattern, handler);
     return this;
   }
@@ -153,6 +164,7 @@ export class Server implements LaneSink, ResponseHost {
   /** Serves files under dir at prefix (index.html, MIME types, HEAD, 404, no escaping dir). */
   static(prefix: string, dir: string, options?: StaticOptions): this {
     const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+    this.routesAdded = true;
     const mount = createStaticMount(path.resolve(dir), options);
     this.router.add('*', `${p}/*`, mount.handler);
     // The mount's filters (byterange, compress) act only on its own file responses.
@@ -196,9 +208,13 @@ export class Server implements LaneSink, ResponseHost {
   // ---- lifecycle ----
 
   async listen(options: ListenOptions = {}): Promise<ServerAddress> {
-    if (this.nativeServer) throw new Error('brigade: already listening');
+    if (this.nativeServer || this.workerThreads) throw new Error('brigade: already listening');
     const o = this.opts;
     const from = options.from;
+    if (o.workers) {
+      if (from) throw new Error('brigade: listen({ from }) is not supported with workers (each worker has its own socket)');
+      return this.listenOnWorkers(o.workers);
+    }
     if (from && (!from.nativeServer || from._closing || !from.listenerShare)) {
       throw new Error('brigade: listen({ from }) needs a server that is listening');
     }
@@ -211,7 +227,7 @@ export class Server implements LaneSink, ResponseHost {
     let port: number;
     try {
       ns = new native.NativeServer(o.native);
-      port = from ? ns.adoptListener(from.nativeServer!.listenFd()) : ns.listen(host, o.port, o.backlog);
+      port = from ? ns.adoptListener(from.nativeServer!.listenFd()) : ns.listen(host, o.port, o.backlog, o.reusePort);
     } catch (err) {
       await this.serviceClasses?.close(); // the queue servers must not outlive a failed listen()
       await this.observability?.close();
@@ -239,6 +255,19 @@ export class Server implements LaneSink, ResponseHost {
     return this._address;
   }
 
+  // workers: N > 1 — routes live in the app module, loaded by every worker.
+  private async listenOnWorkers(plan: WorkerPlan): Promise<ServerAddress> {
+    if (this.routesAdded || this.filters.length > 0 || this.fallback) {
+      throw new Error('brigade: with workers, register routes, static mounts and filters in the workerModule');
+    }
+    const workers = new LooperWorkers(plan);
+    const port = await workers.start();
+    this.workerThreads = workers;
+    this._closing = false;
+    this._address = { host: this.opts.host, port };
+    return this._address;
+  }
+
   /**
    * Graceful reload: `next` (configured, not yet listening) takes over this
    * server's listening socket and starts accepting at once; then this server
@@ -258,6 +287,12 @@ export class Server implements LaneSink, ResponseHost {
    * `idleGrace` ms to deliver one more request before they are closed.
    */
   async close(options: CloseOptions = {}): Promise<void> {
+    if (this.workerThreads && !this._closing) {
+      this._closing = true;
+      await this.workerThreads.close(options.timeout ?? 10000);
+      this.workerThreads = null;
+      return;
+    }
     const ns = this.nativeServer;
     if (!ns || this._closing) return;
     this._closing = true;
@@ -342,7 +377,7 @@ export class Server implements LaneSink, ResponseHost {
       : {
           connectionsOpen: 0, connectionsTotal: 0, requestsTotal: 0, responsesTotal: 0, bytesWritten: 0,
           fileFdsOpen: 0, abortedTotal: 0, errorsTotal: 0, timeoutsTotal: 0, staleResponses: 0, reading: 0,
-          writing: 0, keepAlive: 0, lingering: 0,
+          writing: 0, keepAlive: 0, lingering: 0, inputBufferedBytes: 0, fileReadsOffloaded: 0,
           slabs: { slabsTotal: 0, slabsInUse: 0, bytesInUse: 0, bytesReserved: 0, remoteFrees: 0, localFrees: 0, allocations: 0 },
         };
     return { ...base, poolsLive: this.pools.size, requestsPending: this.pendingCount };

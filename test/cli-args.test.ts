@@ -94,6 +94,16 @@ nums('io-threads must be an integer in 1..256', () => {
   assert.is(serve(['serve', '--io-threads', '256']).ioThreads, 256);
 });
 
+nums('workers must be an integer in 1..256 and needs the looper MPM', () => {
+  for (const bad of ['0', '257', 'two', '']) {
+    assert.match(error(['serve', `--workers=${bad}`]), /--workers must be an integer from 1 to 256/, bad);
+  }
+  assert.is(serve(['serve', '--workers', '4']).workers, 4);
+  assert.is(serve(['serve', '--workers', '4', '--mpm', 'looper']).workers, 4);
+  assert.match(error(['serve', '--workers', '2', '--mpm', 'event']), /--workers needs the looper MPM/);
+  assert.match(error(['--workers', '2']), /missing command/);
+});
+
 nums('a repeated option: the last one wins', () => {
   assert.is(serve(['serve', '--port', '1', '--port', '2']).port, 2);
 });

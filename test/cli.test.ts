@@ -148,6 +148,19 @@ cmd('serve --port 0: prints the real port, serves files, drains on SIGTERM, exit
   assert.match(s.stdout(), /brigade: shutting down/);
 });
 
+cmd('serve --workers 3: looper workers serve the files; SIGTERM drains them all and exits 0', async () => {
+  const s = await start(['serve', site, '--port', '0', '--workers', '3']);
+  assert.match(s.stdout(), /3 looper workers/);
+  for (let i = 0; i < 10; i++) {
+    const r = await fetchText(new URL('hello.txt', s.url).href);
+    assert.is(r.status, 200);
+    assert.is(r.body, 'hello from the cli\n');
+  }
+  s.child.kill('SIGTERM');
+  const { code } = await within(s.exited, 5000, 'exit after SIGTERM');
+  assert.is(code, 0);
+});
+
 cmd('SIGINT also exits 0', async () => {
   const s = await start(['serve', site, '--port=0', '--host', '127.0.0.1', '--io-threads', '1']);
   s.child.kill('SIGINT');

@@ -18,8 +18,7 @@ using bridge::RequestMsg;
 using http::ParseResult;
 
 Connection::Connection(IoContext& ctx, int fd, uint32_t id, uint32_t remote_ipv4, uint16_t remote_port)
-    : ctx_(ctx), fd_(fd), id_(id), remote_ipv4_(remote_ipv4), remote_port_(remote_port),
-      parser_(ctx.config->limits) {
+    : ctx_(ctx), fd_(fd), id_(id), remote_ipv4_(remote_ipv4), remote_port_(remote_port) {
   read_timer.owner = this;
   write_timer.owner = this;
   set_state(State::kIdle);
@@ -31,6 +30,40 @@ Connection::~Connection() {
   poll::TimerQueue::unlink(&read_timer);
   poll::TimerQueue::unlink(&write_timer);
   if (fd_ >= 0) ::close(fd_);
+  inbuf_.clear();
+  input_changed();
+}
+
+http::RequestParser& Connection::parser() {
+  if (!parser_) {
+    parser_ = ctx_.parsers.take([this] { return std::make_unique<http::RequestParser>(ctx_.config->limits); });
+  }
+  return *parser_;
+}
+
+void Connection::release_parser() {
+  if (!parser_) return;
+  parser_->reset();
+  ctx_.parsers.give(std::move(parser_));
+}
+
+void Connection::input_changed() {
+  if (inbuf_.empty() && inbuf_.capacity() != 0) std::vector<char>().swap(inbuf_);
+  const uint64_t now = inbuf_.capacity();
+  if (now == inbuf_counted_) return;
+  if (now > inbuf_counted_) {
+    ctx_.stats->input_buffered.fetch_add(now - inbuf_counted_, std::memory_order_relaxed);
+  } else {
+    ctx_.stats->input_buffered.fetch_sub(inbuf_counted_ - now, std::memory_order_relaxed);
+  }
+  inbuf_counted_ = now;
+}
+
+void Connection::release_idle_storage() {
+  if (out_.empty() && out_.has_storage()) ctx_.out_storage.give(out_.take_storage());
+  if (parked_.empty() && parked_.capacity() != 0) std::vector<Parked>().swap(parked_);
+  if (!head_pending_dispatch_ && state_ != State::kHead) release_parser();
+  input_changed();
 }
 
 void Connection::set_state(State s) {
@@ -126,6 +159,7 @@ void Connection::on_runnable() {
     size_t c = process(inbuf_.data(), inbuf_.size());
     if (state_ == State::kClosed) return;
     consume_front(inbuf_, c);
+    input_changed();
     // EOF came while these bytes waited for ring space, and they did not finish the body.
     if (peer_eof_ && state_ == State::kBody && inbuf_.empty()) {
       abort("eof in body");
@@ -146,7 +180,12 @@ void Connection::read_loop(bool until_eagain) {
     if (state_ == State::kClosed) return;
     if (state_ == State::kLingering) {
       // Discard input until EOF so closing never turns unread bytes into an RST.
-      ssize_t n = ::read(fd_, ctx_.read_buf.data(), ctx_.read_buf.size());
+      char* scratch = ctx_.read_buf.data();
+      if (scratch == nullptr) {
+        finish_close();
+        return;
+      }
+      ssize_t n = ::read(fd_, scratch, ctx_.read_buf.size());
       if (n > 0) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       if (n < 0 && errno == EINTR) continue;
@@ -161,17 +200,32 @@ void Connection::read_loop(bool until_eagain) {
       read_pending_ = true;
       return;
     }
+    // Input held by the connection never exceeds max_input_buffer: a read
+    // never brings more than the room left (what a read into the shared
+    // buffer leaves unconsumed is copied into inbuf_), and a full inbuf_
+    // stops reading — the rest waits in the kernel (TCP backpressure).
+    const size_t input_cap = ctx_.config->input_cap();
     const bool into_inbuf = !inbuf_.empty();
     char* dst;
     size_t cap;
     size_t old = inbuf_.size();
     if (into_inbuf) {
-      inbuf_.resize(old + 16384);
+      if (old >= input_cap) {
+        read_pending_ = true;  // resumed when process() consumes from inbuf_
+        return;
+      }
+      cap = std::min<size_t>(16384, input_cap - old);
+      // Grow geometrically, but never past the cap (the gauge counts capacity).
+      if (inbuf_.capacity() < old + cap) inbuf_.reserve(std::min(input_cap, std::max(old + cap, inbuf_.capacity() * 2)));
+      inbuf_.resize(old + cap);
       dst = inbuf_.data() + old;
-      cap = 16384;
     } else {
       dst = ctx_.read_buf.data();
-      cap = ctx_.read_buf.size();
+      if (dst == nullptr) {
+        abort("out of memory");
+        return;
+      }
+      cap = std::min(ctx_.read_buf.size(), input_cap);
     }
     if (transport_ && !transport_->established()) {
       // Handshakes are expensive: a bounded number per turn, so a flood of
@@ -198,6 +252,7 @@ void Connection::read_loop(bool until_eagain) {
         if (state_ == State::kClosed) return;
         if (c < static_cast<size_t>(n)) inbuf_.assign(dst + c, dst + n);
       }
+      input_changed();
       arm_read_timer();
       // Edge-triggered: a short read means the socket is drained and new data
       // (or a FIN) raises a new edge — unless this edge already reported the
@@ -205,6 +260,7 @@ void Connection::read_loop(bool until_eagain) {
       if (!until_eagain && static_cast<size_t>(n) < cap) return;
       continue;
     }
+    if (into_inbuf) input_changed();
     if (n == 0) {
       peer_eof_ = true;
       if (state_ == State::kBody && inbuf_.empty()) {
@@ -240,6 +296,13 @@ void Connection::read_loop(bool until_eagain) {
 }
 
 size_t Connection::process(const char* buf, size_t len) {
+  const size_t used = parse_and_dispatch(buf, len);
+  // Between requests the parser goes back to the loop's pool.
+  if (!head_pending_dispatch_ && state_ != State::kHead) release_parser();
+  return used;
+}
+
+size_t Connection::parse_and_dispatch(const char* buf, size_t len) {
   size_t consumed = 0;
   while (consumed < len) {
     if (state_ == State::kIdle || state_ == State::kHead) {
@@ -248,13 +311,13 @@ size_t Connection::process(const char* buf, size_t len) {
         break;
       }
       if (!head_pending_dispatch_) {
-        ParseResult r = parser_.parse(buf + consumed, len - consumed);
+        ParseResult r = parser().parse(buf + consumed, len - consumed);
         if (r == ParseResult::kNeedMore) {
           if (state_ == State::kIdle) set_state(State::kHead);
           break;
         }
         if (r == ParseResult::kError) {
-          error_and_close(parser_.error_status());
+          error_and_close(parser_->error_status());
           return len;
         }
         head_pending_dispatch_ = true;
@@ -292,7 +355,7 @@ static uint8_t* reserve_or_block(IoContext& ctx, Connection* c, uint32_t len) {
 }
 
 bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
-  const http::RequestHead& h = parser_.head();
+  const http::RequestHead& h = parser_->head();
   const ServerConfig& cfg = *ctx_.config;
   const bool has_body = h.chunked || (h.has_content_length && h.content_length > 0);
   uint32_t inline_len = 0;
@@ -381,9 +444,9 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
     no_more_after_body_ = last;
     set_state(State::kBody);
   } else {
-    parser_.reset();
     set_state(last ? State::kNoMore : State::kIdle);
   }
+  parser_->reset();  // the head is in the ring now; the next request starts fresh
   return true;
 }
 
@@ -428,7 +491,6 @@ bool Connection::forward_body(const char* buf, size_t len, size_t* used) {
   }
   *used = consumed;
   if (done) {
-    parser_.reset();
     set_state(no_more_after_body_ ? State::kNoMore : State::kIdle);
   }
   return consumed > 0 || done;
@@ -443,6 +505,7 @@ void Connection::fail_body(uint16_t status) {
   ctx_.lane->push_event(bridge::kMsgBodyError, id_, body_seq_, 0, 0, status);
   head_pending_dispatch_ = false;
   inbuf_.clear();
+  input_changed();
   read_pending_ = false;
   close_after_output_ = true;
   set_state(State::kNoMore);
@@ -457,6 +520,7 @@ void Connection::error_and_close(uint16_t status) {
   ctx_.stats->errors_total.fetch_add(1, std::memory_order_relaxed);
   head_pending_dispatch_ = false;
   inbuf_.clear();
+  input_changed();
   read_pending_ = false;
   const uint32_t seq = next_seq_++;  // answered after every earlier response
   set_state(State::kNoMore);
@@ -517,6 +581,7 @@ void Connection::start_lingering_close() {
   set_want_write(false);
   set_state(State::kLingering);
   inbuf_.clear();
+  release_idle_storage();
   ctx_.linger_q.arm(&write_timer, ctx_.now_ms);
   read_loop(true);  // the peer may already have closed
 }
@@ -539,6 +604,9 @@ void Connection::finish_close() {
   for (auto& p : parked_)
     for (auto& b : p.buckets) release(b, false);
   parked_.clear();
+  head_pending_dispatch_ = false;
+  inbuf_.clear();
+  release_idle_storage();
   poll::TimerQueue::unlink(&read_timer);
   poll::TimerQueue::unlink(&write_timer);
   ctx_.poller->remove(fd_);

@@ -51,6 +51,8 @@ class Connection {
   // Timer expiry (read timer: header/body/keep-alive; write timer: send/linger).
   void on_read_timer();
   void on_write_timer();
+  // The file range a FilePrefetcher read for us is in the page cache now.
+  void on_file_ready();
   // Graceful shutdown: close now if idle, else after the in-flight responses.
   void begin_drain();
   // Drops everything and closes the socket (reset, fatal error, forced shutdown).
@@ -71,6 +73,7 @@ class Connection {
   void read_loop(bool until_eagain);
   // Processes buf[0,len); returns bytes consumed (the rest is kept for later).
   size_t process(const char* buf, size_t len);
+  size_t parse_and_dispatch(const char* buf, size_t len);
   bool dispatch_head(const char* buf, size_t avail, size_t* used);
   bool forward_body(const char* buf, size_t len, size_t* used);
   bool can_take_request() const;
@@ -78,6 +81,14 @@ class Connection {
   void error_and_close(uint16_t status);
   void fail_body(uint16_t status);
   void arm_read_timer();
+  // The parser is borrowed from the loop while a request head is being
+  // parsed or waits for dispatch, and given back after (idle connections hold none).
+  http::RequestParser& parser();
+  void release_parser();
+  // Frees inbuf_'s storage once it is empty and keeps the input gauge right.
+  void input_changed();
+  // Gives per-request storage back to the loop when the connection is idle.
+  void release_idle_storage();
   // writing
   void queue_native(std::string bytes, uint32_t seq, bool eor, bool close_after);
   void move_parked_to_out();
@@ -98,11 +109,12 @@ class Connection {
   uint32_t remote_ipv4_;
   uint16_t remote_port_;
   State state_ = State::kIdle;
-  http::RequestParser parser_;
+  std::unique_ptr<http::RequestParser> parser_;
   http::BodyDecoder body_;
   bool head_pending_dispatch_ = false;  // parsed, waiting for ring space
   bool no_more_after_body_ = false;   // the request whose body is streaming is the last one
   std::vector<char> inbuf_;   // bytes of an incomplete request, from its first byte
+  uint64_t inbuf_counted_ = 0;  // inbuf_ capacity as counted in stats.input_buffered
   bool read_pending_ = false;  // socket may hold unread bytes (ET): resume without an event
   bool peer_eof_ = false;
   bool want_write_ = false;
@@ -115,6 +127,11 @@ class Connection {
   uint64_t window_bytes_ = 0;  // bytes received in the current timeout window
   uint64_t sent_in_window_ = 0;
   uint64_t unsent_mem_bytes_ = 0;
+  // Front FILE bucket: offsets below resident_end_ were found (or made)
+  // resident; while file_wait_ a pool thread reads up to pending_end_.
+  uint64_t resident_end_ = 0;
+  uint64_t pending_end_ = 0;
+  bool file_wait_ = false;
   OutQueue out_;
   std::unique_ptr<Transport> transport_;  // TLS; null for plain TCP
   bool read_after_write_ = false;         // the transport's read waits for writability

@@ -1,5 +1,6 @@
 // IoContext: what one I/O thread lends its connections — configuration, the
-// bridge lane, the poller, the timeout queues, a shared read buffer and stats.
+// bridge lane, the poller, the timeout queues, a shared read buffer, spare
+// per-request objects (so idle connections hold none) and stats.
 // Owned by the MPM; connections reach it through a reference.
 #pragma once
 #include <atomic>
@@ -8,7 +9,11 @@
 #include <vector>
 
 #include "bridge/lane.h"
+#include "conn/file_prefetcher.h"
+#include "conn/out_bucket.h"
+#include "conn/read_buffer.h"
 #include "conn/server_config.h"
+#include "conn/spare_pool.h"
 #include "http/canned_responses.h"
 #include "poll/poller.h"
 #include "poll/timer_queue.h"
@@ -30,6 +35,8 @@ struct IoStats {
   std::atomic<uint64_t> timeouts_total{0};
   std::atomic<uint64_t> stale_responses{0};   // responses for connections already gone
   std::atomic<uint64_t> reading{0}, writing{0}, keepalive{0}, lingering{0};
+  std::atomic<uint64_t> input_buffered{0};
+  std::atomic<uint64_t> file_reads_offloaded{0};  // file ranges read by the pool (not in the page cache)    // bytes of input connections hold (partial/pipelined requests)
 };
 
 struct IoContext {
@@ -39,7 +46,10 @@ struct IoContext {
   IoStats* stats = nullptr;
   http::DateCache date;
   poll::TimerQueue header_q, body_q, keepalive_q, send_q, linger_q;
-  std::vector<char> read_buf = std::vector<char>(256 * 1024);
+  ReadBuffer read_buf{256 * 1024};
+  SparePool<std::unique_ptr<http::RequestParser>> parsers;
+  SparePool<std::vector<OutBucket>> out_storage;
+  FilePrefetcher* prefetcher = nullptr;  // event MPM: non-resident file data is read off this thread
   std::vector<Connection*> runnable;   // connections with work to continue next turn
   std::vector<Connection*> dirty;      // connections with new output this turn
   std::vector<Connection*> ring_waiters;  // waiting for request-ring space (JS wakes us)

@@ -1,5 +1,6 @@
 // Limits and timeouts shared by every MPM (set from TypeScript options).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 
 #include "conn/transport.h"
@@ -25,6 +26,15 @@ struct ServerConfig {
   // connection holds this many unfinished responses or unsent memory bytes.
   uint32_t max_pipelined = 4;
   uint32_t max_unsent_bytes = 64 * 1024;
+  // Input a connection holds that is not yet handed to JS (a partial head,
+  // pipelined requests behind the ones in flight, body bytes waiting for ring
+  // space). When it is full the connection stops reading. Must exceed the
+  // largest head (a head that fits max_head_bytes must fit here); input_cap()
+  // enforces that.
+  uint32_t max_input_buffer = 128 * 1024;
+  size_t input_cap() const {
+    return max_input_buffer > limits.max_head_bytes ? max_input_buffer : size_t{limits.max_head_bytes} + 16384;
+  }
   uint64_t max_send_per_turn = 2u << 20;  // fairness: bytes per connection per loop turn
   uint32_t max_connections = 10000;       // per server; accepting pauses above it
   uint32_t max_keepalive_requests = 0;    // 0 = unlimited

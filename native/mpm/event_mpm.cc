@@ -24,8 +24,13 @@ EventMpm::EventMpm(const conn::ServerConfig& config, int listen_fd, std::vector<
 EventMpm::~EventMpm() { stop(); }
 
 bool EventMpm::start() {
-  for (auto& t : threads_)
+  for (auto& t : threads_) {
     if (!t->loop.init()) return false;
+    IoLoop* loop = &t->loop;
+    file_sinks_.push_back(std::make_unique<FileReadSink>(file_pool_, [loop] { loop->wake(); }));
+    t->loop.set_file_prefetcher(file_sinks_.back().get());
+  }
+  file_pool_.start();
   for (auto& t : threads_) {
     IoThread* self = t.get();
     t->thread = std::thread([self] {
@@ -55,6 +60,8 @@ void EventMpm::stop() {
     t->loop.wake();
     t->thread.join();
   }
+  // After the loops: no new jobs; completions of running ones still find their sinks.
+  file_pool_.stop();
 }
 
 const conn::IoStats& EventMpm::stats(uint32_t lane) const { return threads_[lane]->loop.stats(); }

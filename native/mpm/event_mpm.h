@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bridge/lane.h"
+#include "mpm/file_read_pool.h"
 #include "mpm/io_loop.h"
 #include "mpm/mpm.h"
 
@@ -32,6 +33,9 @@ class EventMpm final : public Mpm {
   conn::ServerConfig config_;
   int listen_fd_;
   std::vector<std::unique_ptr<IoThread>> threads_;
+  // Reads file data that is not in the page cache, so no I/O thread waits for the disk.
+  FileReadPool file_pool_{2};
+  std::vector<std::unique_ptr<FileReadSink>> file_sinks_;  // one per I/O thread
 };
 
 }  // namespace brigade::mpm

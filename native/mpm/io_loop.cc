@@ -24,7 +24,7 @@ constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
 IoLoop::IoLoop(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane, uint32_t max_conns,
                size_t read_buf_bytes)
     : config_(config), lane_(lane), listen_fd_(listen_fd), max_conns_(max_conns) {
-  ctx_.read_buf.resize(read_buf_bytes);
+  ctx_.read_buf.set_capacity(read_buf_bytes);
   ctx_.config = &config_;
   ctx_.lane = lane;
   ctx_.stats = &stats_;
@@ -48,6 +48,12 @@ bool IoLoop::init() {
   ctx_.now_ms = poll::monotonic_ms();
   resume_accept();
   return true;
+}
+
+void IoLoop::resume_file_waiters() {
+  if (!ctx_.prefetcher) return;
+  for (uint32_t id : ctx_.prefetcher->take_ready())
+    if (conn::Connection* c = lookup(id)) c->on_file_ready();
 }
 
 conn::Connection* IoLoop::lookup(uint32_t id) {
@@ -149,6 +155,7 @@ void IoLoop::on_event(const poll::Event& ev) {
   if (ev.token == kWakerToken) {
     waker_.drain();
     resume_ring_waiters();  // JS freed request-ring space or published responses
+    resume_file_waiters();  // the file read pool brought data into the page cache
     return;
   }
   conn::Connection* c = lookup(static_cast<uint32_t>(ev.token));

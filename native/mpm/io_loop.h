@@ -12,6 +12,7 @@
 
 #include "bridge/lane.h"
 #include "conn/connection.h"
+#include "conn/file_prefetcher.h"
 #include "conn/io_context.h"
 #include "poll/poller.h"
 
@@ -27,6 +28,9 @@ class IoLoop {
   IoLoop& operator=(const IoLoop&) = delete;
 
   bool init();  // creates the poller and registers the waker; false on failure
+  // Event MPM: file data not in the page cache is read by `p` (a pool)
+  // instead of blocking this loop's thread in sendfile. Before the loop runs.
+  void set_file_prefetcher(conn::FilePrefetcher* p) { ctx_.prefetcher = p; }
   // One iteration. timeout_ms: -1 = block until an event or timer, 0 = poll.
   void turn(int timeout_ms);
   // Aborts every connection and publishes the last events (thread exit / stop).
@@ -79,6 +83,7 @@ class IoLoop {
   void reap_closed();
   void start_drain(bool close_idle);
   conn::Connection* lookup(uint32_t id);
+  void resume_file_waiters();
 
   const conn::ServerConfig& config_;
   conn::IoStats stats_;

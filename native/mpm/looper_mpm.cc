@@ -11,6 +11,8 @@ LooperMpm::~LooperMpm() { stop(); }
 
 bool LooperMpm::start() {
   if (!loop_.init()) return false;
+  loop_.set_file_prefetcher(&file_sink_);
+  file_pool_.start();
   // Outside a turn JS must call wake() to get its responses written.
   loop_.lane()->store(bridge::kIoSleeping, 1);
   return true;
@@ -39,6 +41,7 @@ void LooperMpm::stop() {
   if (stopped_) return;
   stopped_ = true;
   loop_.shutdown();
+  file_pool_.stop();
 }
 
 }  // namespace brigade::mpm

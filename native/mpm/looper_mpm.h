@@ -5,6 +5,7 @@
 // uWebSockets.js shape). The libuv glue lives in binding.cc; this class is
 // plain C++.
 #pragma once
+#include "mpm/file_read_pool.h"
 #include "mpm/io_loop.h"
 #include "mpm/mpm.h"
 
@@ -32,6 +33,10 @@ class LooperMpm final : public Mpm {
  private:
   conn::ServerConfig config_;
   IoLoop loop_;
+  // File data not in the page cache is read here, not on the JS thread; the
+  // pool's wake-up makes the poller's fd readable, so libuv runs a turn.
+  FileReadPool file_pool_{2};
+  FileReadSink file_sink_{file_pool_, [this] { loop_.wake(); }};
   bool in_turn_ = false;
   bool again_ = false;
   bool stopped_ = false;

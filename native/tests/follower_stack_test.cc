@@ -1,4 +1,4 @@
-// brigade-test-sources: native/mpm/leader_mpm.cc native/mpm/conn_thread.cc native/mpm/conn_thread_mpm.cc native/mpm/io_loop.cc native/conn/connection.cc native/conn/writer.cc native/bridge/lane.cc native/http/request_parser.cc native/http/body_decoder.cc native/http/canned_responses.cc native/http/request_classifier.cc native/buckets/slab_allocator.cc native/poll/epoll_poller.cc native/poll/kqueue_poller.cc native/poll/waker.cc native/poll/timer_queue.cc
+// brigade-test-sources: native/mpm/leader_mpm.cc native/mpm/conn_thread.cc native/mpm/conn_thread_mpm.cc native/mpm/io_loop.cc native/conn/connection.cc native/conn/writer.cc native/conn/file_residency.cc native/bridge/lane.cc native/http/request_parser.cc native/http/body_decoder.cc native/http/canned_responses.cc native/http/request_classifier.cc native/buckets/slab_allocator.cc native/poll/epoll_poller.cc native/poll/kqueue_poller.cc native/poll/waker.cc native/poll/timer_queue.cc
 // FollowerStack (leader/followers idle stack): exactly one leader at any time,
 // every pushed follower is promoted exactly once, under real thread races.
 #include <atomic>

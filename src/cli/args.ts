@@ -11,6 +11,7 @@ export const MAX_IO_THREADS = 256;
 export const MAX_THREADS = 1024;
 export const MPM_NAMES = ['looper', 'event', 'worker', 'leader'] as const;
 export const DOTFILES_POLICIES = ['ignore', 'deny', 'allow'] as const;
+export const MAX_WORKERS = 256;
 
 export interface ServeConfig {
   kind: 'serve';
@@ -23,6 +24,8 @@ export interface ServeConfig {
   mpm?: 'event' | 'looper' | 'worker' | 'leader';
   /** Threads of the worker/leader MPMs. */
   threads?: number;
+  /** --workers: looper worker threads sharing the port with SO_REUSEPORT (looper MPM only). */
+  workers?: number;
   /** --gzip: compress compressible files on the fly (gzip, br, deflate) and serve .br/.gz siblings. */
   gzip?: boolean;
   /** --cache: Cache-Control max-age of the files, in seconds. */
@@ -72,6 +75,8 @@ Options for serve:
       --io-threads <n>  native I/O threads of the event MPM, 1-${MAX_IO_THREADS} (default 1)
       --mpm <name>      looper (default), event, worker or leader
       --threads <n>     threads of the worker/leader MPMs, 1-1024 (default 32)
+      --workers <n>     looper MPM: n looper threads, each with its own socket on
+                        the port (SO_REUSEPORT), 1-${MAX_WORKERS} (default 1)
       --gzip            compress text files on the fly (br, gzip, deflate, negotiated)
                         and serve precompressed x.br / x.gz siblings
       --cache <time>    Cache-Control max-age: seconds, or a number with s, m, h, d
@@ -155,6 +160,7 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
         'io-threads': { type: 'string' },
         mpm: { type: 'string' },
         threads: { type: 'string' },
+        workers: { type: 'string' },
         gzip: { type: 'boolean' },
         cache: { type: 'string' },
         listing: { type: 'boolean' },
@@ -189,6 +195,7 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
       values['io-threads'] !== undefined ||
       values.mpm !== undefined ||
       values.threads !== undefined ||
+      values.workers !== undefined ||
       values.gzip !== undefined ||
       values.cache !== undefined ||
       values.listing !== undefined ||
@@ -246,6 +253,14 @@ export function parseCliArgs(argv: readonly string[], defaults: ServeSettings = 
     const n = parseInteger(values.threads, '--threads', 1, MAX_THREADS);
     if (typeof n === 'string') return { ok: false, error: n };
     config.threads = n;
+  }
+  if (values.workers !== undefined) {
+    const n = parseInteger(values.workers, '--workers', 1, MAX_WORKERS);
+    if (typeof n === 'string') return { ok: false, error: n };
+    if (config.mpm !== undefined && config.mpm !== 'looper') {
+      return { ok: false, error: `--workers needs the looper MPM, got --mpm ${config.mpm}` };
+    }
+    config.workers = n;
   }
   if (values.gzip) config.gzip = true;
   if (values.ssi) config.ssi = true;

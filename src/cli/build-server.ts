@@ -9,6 +9,10 @@ import * as path from 'node:path';
 import { createServer, type Server } from '../index.js';
 import type { ServeConfig } from './args.js';
 import type { LoadedConfig } from './config-file.js';
+import type { StaticAppData } from './static-app.js';
+
+// The worker module each looper worker loads with --workers (.ts under tsx, .js from dist).
+const STATIC_APP = new URL(`./static-app${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export interface BuiltServer {
   server: Server;
@@ -39,6 +43,22 @@ export async function buildServer(config: ServeConfig, file: LoadedConfig | null
   }
   if (!fs.statSync(root).isDirectory()) throw new Error(`not a directory: ${config.dir}`);
   const usage = (err: unknown): Error => Object.assign(new Error(cliMessage(err)), { usage: true });
+  const fileStatic = file?.static ?? {};
+  const staticOptions = {
+    ...fileStatic,
+    // --gzip keeps compress() options the config file gave under "static".
+    ...(config.gzip ? { compress: typeof fileStatic.compress === 'object' ? fileStatic.compress : true } : {}),
+    ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
+    ...(config.listing === undefined ? {} : { listing: config.listing }),
+    ...(config.spa === undefined ? {} : { spa: config.spa }),
+    ...(config.notFound === undefined ? {} : { notFound: config.notFound }),
+    ...(config.dotfiles === undefined ? {} : { dotfiles: config.dotfiles }),
+    ...(config.ssi ? { ssi: typeof fileStatic.ssi === 'object' ? fileStatic.ssi : true } : {}),
+  };
+  const workers = config.workers ?? 1;
+  if (workers > 1 && file?.setup) {
+    throw usage(new Error(`${file.file}: setup(server) cannot run in --workers threads; put routes in a worker module (docs/architecture.md "workers")`));
+  }
   let server: Server;
   try {
     server = createServer({
@@ -54,6 +74,8 @@ export async function buildServer(config: ServeConfig, file: LoadedConfig | null
       // --status keeps status options the config file gave.
       ...(config.status && !file?.server?.status ? { status: true } : {}),
       ...(config.accessLog === undefined ? {} : { accessLog: { path: config.accessLog, format: config.accessLogFormat ?? 'common' } }),
+      // Every looper worker loads static-app and mounts the same tree.
+      ...(workers > 1 ? { workers, workerModule: STATIC_APP, workerData: { dir: root, options: staticOptions } satisfies StaticAppData } : {}),
     });
   } catch (err) {
     throw usage(err);
@@ -66,22 +88,12 @@ export async function buildServer(config: ServeConfig, file: LoadedConfig | null
       throw new Error(`${file.file}: setup failed: ${cliMessage(err)}`);
     }
   }
-  const fileStatic = file?.static ?? {};
-  try {
-    server.static('/', root, {
-      ...fileStatic,
-      // --gzip keeps compress() options the config file gave under "static".
-      ...(config.gzip ? { compress: typeof fileStatic.compress === 'object' ? fileStatic.compress : true } : {}),
-      // --ssi likewise keeps ssi() options from "static".
-      ...(config.ssi ? { ssi: typeof fileStatic.ssi === 'object' ? fileStatic.ssi : true } : {}),
-      ...(config.maxAge === undefined ? {} : { maxAge: config.maxAge }),
-      ...(config.listing === undefined ? {} : { listing: config.listing }),
-      ...(config.spa === undefined ? {} : { spa: config.spa }),
-      ...(config.notFound === undefined ? {} : { notFound: config.notFound }),
-      ...(config.dotfiles === undefined ? {} : { dotfiles: config.dotfiles }),
-    });
-  } catch (err) {
-    throw usage(err);
+  if (workers === 1) {
+    try {
+      server.static('/', root, staticOptions);
+    } catch (err) {
+      throw usage(err);
+    }
   }
   return { server, root };
 }

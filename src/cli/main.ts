@@ -95,7 +95,8 @@ async function serve(argv: readonly string[], config: ServeConfig, file: LoadedC
   } catch (err) {
     fail(`cannot listen on ${config.host}:${config.port}: ${build.cliMessage(err)}`);
   }
-  console.log(`brigade ${label(first.root)}`);
+  const on = (config.workers ?? 1) > 1 ? ` (${config.workers} looper workers)` : '';
+  console.log(`brigade ${label(first.root)}${on}`);
   const statusRoute = first.server.observability?.routes[0];
   if (statusRoute) console.log(`brigade status at ${displayUrl(config.host, port, secure)}${statusRoute.path.slice(1)}`);
   if (config.redirectHttp !== undefined) {

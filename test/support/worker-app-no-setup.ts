@@ -1,0 +1,2 @@
+// An app module that forgot its setup() export (workers: N must refuse it).
+export const notSetup = 1;
