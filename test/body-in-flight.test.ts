@@ -2,11 +2,14 @@
 // in flight to its handler. Found by the connection fuzzer (native/fuzz/README.md,
 // Findings): the pipelining limit held back the reads of that body, so with
 // limits.maxPipelined 1 a handler that waits for its body never got it and the
-// client got 408 once the body timeout ran out.
+// client got 408 once the body timeout ran out. And a connection whose
+// response was written before its request's body ended, and that should close
+// (graceful close() began), stayed open after the body until the keep-alive
+// timeout.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { destroyAllSockets, RawClient } from './helpers/raw.js';
-import { start, stopAll, waitUntil, type Running } from './helpers/server.js';
+import { sleep, start, stopAll, waitUntil, within, type Running } from './helpers/server.js';
 
 const test = suite('body of an in-flight request');
 let srv: Running;
@@ -72,6 +75,34 @@ test('maxPipelined 1: Connection: close, body after the head: answered, then clo
   const r = await c.response();
   assert.is(r.body.toString(), 'len=6 last=def');
   await waitUntil(() => c.peerEnded, 5000, () => 'the server did not close the connection');
+  c.destroy();
+});
+
+test('close() while a body arrives after its early response: the connection closes once the body ended', async () => {
+  let answered = false;
+  const { server, port } = await start(
+    (s) => {
+      s.post('/early', (_q, r) => {
+        answered = true;
+        r.end('early');
+      });
+    },
+    // A keep-alive timeout far beyond the deadlines below: only the fix closes in time.
+    { timeouts: { keepAlive: 60000 } },
+  );
+  const c = await RawClient.open(port);
+  await c.write('POST /early HTTP/1.1\r\nHost: t\r\nContent-Length: 8\r\n\r\nab');
+  const r = await c.response();
+  assert.is(r.body.toString(), 'early');
+  assert.ok(answered);
+  // close() forces what is left after 10 s; the connection must close well before.
+  const closing = server.close({ timeout: 10000 });
+  // Let the I/O loop take the drain before the rest of the body arrives
+  // (the other order closes anyway: the body ends, then the drain finds the connection idle).
+  await sleep(200);
+  await c.write('cdefgh');
+  await waitUntil(() => c.peerEnded, 6000, () => 'the server did not close the connection after the body');
+  await within(closing, 6000, 'close()');
   c.destroy();
 });
 
