@@ -196,7 +196,10 @@ void Connection::read_loop(bool until_eagain) {
       // Not reading requests any more; leave bytes in the kernel (backpressure).
       return;
     }
-    if (!can_take_request() || head_pending_dispatch_) {
+    // The pipelining and unsent-output limits hold back new requests, not the
+    // body of one already dispatched: its handler may wait for that body
+    // before it answers (with maxPipelined 1 the body would never be read).
+    if ((state_ != State::kBody && !can_take_request()) || head_pending_dispatch_) {
       read_pending_ = true;
       return;
     }
@@ -492,6 +495,13 @@ bool Connection::forward_body(const char* buf, size_t len, size_t* used) {
   *used = consumed;
   if (done) {
     set_state(no_more_after_body_ ? State::kNoMore : State::kIdle);
+    // The response may be written already (JS answered before the body
+    // ended): then nothing else runs the end-of-output handling, and a
+    // connection that reads no more requests would never close. flush() does.
+    if ((state_ == State::kNoMore || close_after_output_) && !in_dirty) {
+      in_dirty = true;
+      ctx_.dirty.push_back(this);
+    }
   }
   return consumed > 0 || done;
 }
