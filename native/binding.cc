@@ -21,6 +21,7 @@
 #include "mpm/leader_mpm.h"
 #include "mpm/looper_mpm.h"
 #include "mpm/worker_mpm.h"
+#include "static/static_mounts.h"
 
 namespace {
 
@@ -164,7 +165,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                         InstanceMethod<&NativeServer::AbortAll>("abortAll"),
                         InstanceMethod<&NativeServer::Stop>("stop"),
                         InstanceMethod<&NativeServer::Stats>("stats"),
-                        InstanceMethod<&NativeServer::LaneCount>("laneCount")});
+                        InstanceMethod<&NativeServer::LaneCount>("laneCount"),
+                        InstanceMethod<&NativeServer::SetStaticMounts>("setStaticMounts"),
+                        InstanceMethod<&NativeServer::DisableStaticFastPath>("disableStaticFastPath")});
   }
 
   explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
@@ -397,6 +400,60 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     return ab;
   }
 
+  // setStaticMounts(mounts, mime: string[] (ext, type, ext, type...), { cacheEntries, validMs })
+  // Before start(): the mounts the native static fast path serves (src/static/native-mounts.ts).
+  Napi::Value SetStaticMounts(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (mpm_ || !info[0].IsArray() || !info[1].IsArray()) {
+      Napi::Error::New(env, "setStaticMounts: (mounts[], mime[]) before start()").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    auto strings = [](const Napi::Value& v) {
+      std::vector<std::string> out;
+      if (!v.IsArray()) return out;
+      Napi::Array a = v.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToString().Utf8Value());
+      return out;
+    };
+    std::vector<brigade::statics::Mount> mounts;
+    Napi::Array list = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Object o = list.Get(i).As<Napi::Object>();
+      brigade::statics::Mount m;
+      m.prefix = o.Get("prefix").ToString().Utf8Value();
+      m.root = o.Get("root").ToString().Utf8Value();
+      m.dotfiles = static_cast<brigade::statics::Dotfiles>(opt_u32(o, "dotfiles", 0));
+      m.follow_symlinks = o.Get("followSymlinks").ToBoolean();
+      m.ranges = o.Get("ranges").ToBoolean();
+      m.precompressed = o.Get("precompressed").ToBoolean();
+      m.cache_control = o.Get("cacheControl").ToString().Utf8Value();
+      m.exclude_exact = strings(o.Get("excludeExact"));
+      m.exclude_prefix = strings(o.Get("excludePrefix"));
+      mounts.push_back(std::move(m));
+    }
+    std::unordered_map<std::string, std::string> mime;
+    std::vector<std::string> flat = strings(info[1]);
+    for (size_t i = 0; i + 1 < flat.size(); i += 2) mime.emplace(flat[i], flat[i + 1]);
+    Napi::Object opts = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+    // The cache budget is per server: thread-per-connection MPMs split it over many loops.
+    const uint32_t total = opt_u32(opts, "cacheEntries", 1024);
+    const size_t per_loop = std::max<size_t>(8, total / std::max<size_t>(1, lanes_.size()));
+    const uint32_t valid_ms = opt_u32(opts, "validMs", 1000);
+    if (mounts.empty()) {
+      config_.statics.reset();
+    } else {
+      statics_ = std::make_shared<brigade::statics::StaticMounts>(std::move(mounts), std::move(mime), per_loop, valid_ms);
+      config_.statics = statics_;
+    }
+    return env.Undefined();
+  }
+
+  // Routes changed while running: the exclusions computed at listen() may be stale.
+  Napi::Value DisableStaticFastPath(const Napi::CallbackInfo& info) {
+    if (statics_) statics_->disable();
+    return info.Env().Undefined();
+  }
+
   Napi::Value LaneCount(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(lanes_.size()));
   }
@@ -430,23 +487,23 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
-    uint64_t v[14] = {0};
-    const char* names[14] = {"connectionsOpen", "connectionsTotal", "requestsTotal", "responsesTotal",
+    uint64_t v[15] = {0};
+    const char* names[15] = {"connectionsOpen", "connectionsTotal", "requestsTotal", "responsesTotal",
                              "bytesWritten",    "fileFdsOpen",      "abortedTotal",  "errorsTotal",
                              "timeoutsTotal",   "staleResponses",   "reading",       "writing",
-                             "keepAlive",       "lingering"};
+                             "keepAlive",       "lingering",        "staticFastHits"};
     if (mpm_) {
       for (uint32_t i = 0; i < mpm_->lanes(); ++i) {
         const auto& s = mpm_->stats(i);
-        const std::atomic<uint64_t>* f[14] = {&s.connections_open, &s.connections_total, &s.requests_total,
+        const std::atomic<uint64_t>* f[15] = {&s.connections_open, &s.connections_total, &s.requests_total,
                                               &s.responses_total,  &s.bytes_written,     &s.file_fds_open,
                                               &s.aborted_total,    &s.errors_total,      &s.timeouts_total,
                                               &s.stale_responses,  &s.reading,           &s.writing,
-                                              &s.keepalive,        &s.lingering};
-        for (int k = 0; k < 14; ++k) v[k] += f[k]->load(std::memory_order_relaxed);
+                                              &s.keepalive,        &s.lingering,         &s.static_fast_hits};
+        for (int k = 0; k < 15; ++k) v[k] += f[k]->load(std::memory_order_relaxed);
       }
     }
-    for (int k = 0; k < 14; ++k) o.Set(names[k], Napi::Number::New(env, static_cast<double>(v[k])));
+    for (int k = 0; k < 15; ++k) o.Set(names[k], Napi::Number::New(env, static_cast<double>(v[k])));
     Napi::Object slab = Napi::Object::New(env);
     brigade::buckets::SlabStats t;
     for (auto& l : lanes_) {
@@ -473,6 +530,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
 
   napi_env env_;
   brigade::conn::ServerConfig config_;
+  std::shared_ptr<brigade::statics::StaticMounts> statics_;
   uint32_t io_threads_ = 1;
   int listen_fd_ = -1;
   std::vector<LaneSlot> lanes_;

@@ -3,6 +3,7 @@
 // sanitizer builds in build-asan/ use it).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { NativeMountDescriptor } from './static/native-mounts.js';
 
 export interface NativeStats {
   connectionsOpen: number;
@@ -19,6 +20,8 @@ export interface NativeStats {
   writing: number;
   keepAlive: number;
   lingering: number;
+  /** Requests answered by the native static fast path, without JS. */
+  staticFastHits: number;
   slabs: {
     slabsTotal: number;
     slabsInUse: number;
@@ -73,6 +76,10 @@ export interface NativeServerHandle {
   stop(): void;
   stats(): NativeStats;
   laneCount(): number;
+  /** Before start(): the static mounts served natively (src/static/native-mounts.ts). */
+  setStaticMounts(mounts: NativeMountDescriptor[], mime: string[], options: { cacheEntries: number; validMs: number }): void;
+  /** Routes changed while running: every request goes to JS from now on. */
+  disableStaticFastPath(): void;
 }
 
 interface NativeModule {

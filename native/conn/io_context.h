@@ -30,6 +30,7 @@ struct IoStats {
   std::atomic<uint64_t> timeouts_total{0};
   std::atomic<uint64_t> stale_responses{0};   // responses for connections already gone
   std::atomic<uint64_t> reading{0}, writing{0}, keepalive{0}, lingering{0};
+  std::atomic<uint64_t> static_fast_hits{0};  // answered by the native static fast path
 };
 
 struct IoContext {
@@ -46,6 +47,8 @@ struct IoContext {
   std::vector<Connection*> closed;     // to free after the turn (events may still name them)
   uint64_t now_ms = 0;
   bool draining = false;               // graceful shutdown: finish in-flight, take no new requests
+  // This loop's static fast path (its own open-file cache), made on first use.
+  std::unique_ptr<statics::LoopResponder> statics;
 };
 
 }  // namespace brigade::conn

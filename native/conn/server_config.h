@@ -1,8 +1,10 @@
 // Limits and timeouts shared by every MPM (set from TypeScript options).
 #pragma once
 #include <cstdint>
+#include <memory>
 
 #include "http/request_parser.h"
+#include "static/static_hook.h"
 
 namespace brigade::conn {
 
@@ -26,6 +28,8 @@ struct ServerConfig {
   uint64_t max_send_per_turn = 2u << 20;  // fairness: bytes per connection per loop turn
   uint32_t max_connections = 10000;       // per server; accepting pauses above it
   uint32_t max_keepalive_requests = 0;    // 0 = unlimited
+  // Static mounts served without JS (native/static/); null: none.
+  std::shared_ptr<const statics::Responder> statics;
 };
 
 }  // namespace brigade::conn
