@@ -7,6 +7,8 @@
 //   BENCH_BRIGADE_THREADS threads of the worker and leader MPMs
 //   BRIGADE_IO_THREADS   ioThreads of the event MPM
 //   DOCROOT              directory served at / (exact routes /plaintext and /json win)
+//   BENCH_STATIC_NATIVE  0: serve the docroot through the TypeScript handler
+//                        only (static option nativeFastPath: false), to compare
 import * as brigade from '../../dist/index.js';
 
 const port = Number(process.env.PORT ?? 0);
@@ -37,7 +39,7 @@ if (process.env.DOCROOT) {
     server.filter(brigade.ssi(), { contentTypes: ['text/html'] });
     server.filter(brigade.compress(), { contentTypes: ['text/html'] });
   }
-  server.static('/', process.env.DOCROOT);
+  server.static('/', process.env.DOCROOT, { nativeFastPath: process.env.BENCH_STATIC_NATIVE !== '0' });
 }
 
 process.on('SIGTERM', async () => {
