@@ -22,6 +22,7 @@
       "native/static/safe_path.cc",
       "native/static/http_date.cc",
       "native/static/conditional.cc",
+      "native/static/accept_encoding.cc",
       "native/static/response_head.cc",
       "native/static/file_cache.cc",
       "native/static/static_mounts.cc"

@@ -43,6 +43,11 @@ put('sub/x.json', '{"x":1}\n');
 put('app.js', 'console.log("identity");\n');
 put('app.js.gz', 'gzip bytes');
 put('app.js.br', 'brotli bytes');
+put('style.css', 'body{}\n');
+put('style.css.gz', 'gzip css');
+put('old.js', 'fresh original');
+put('old.js.gz', 'stale gzip');
+fs.utimesSync(path.join(root, 'old.js.gz'), new Date(MTIME.getTime() - 60_000), new Date(MTIME.getTime() - 60_000));
 fs.writeFileSync(path.join(outside, 'secret.txt'), 'OUTSIDE-THE-ROOT');
 fs.symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'escape.txt'));
 fs.symlinkSync(path.join(root, 'a.txt'), path.join(root, 'inside-link.txt'));
@@ -140,8 +145,26 @@ const cases: Case[] = [
   { name: 'missing (JS)', line: 'GET /nope.txt HTTP/1.1', native: false },
   { name: 'POST (JS)', line: 'POST /a.txt HTTP/1.1', headers: ['Content-Length: 0'], native: false },
   { name: 'precompressed without Accept-Encoding', line: 'GET /pre/app.js HTTP/1.1', native: true },
-  { name: 'precompressed br (JS)', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip, br'], native: false },
-  { name: 'precompressed gzip 304 (JS)', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip', 'If-None-Match: *'], native: false },
+  { name: 'precompressed br', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip, br'], native: true },
+  { name: 'precompressed gzip', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip'], native: true },
+  { name: 'precompressed by q-value', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: br;q=0.5, gzip;q=0.8'], native: true },
+  { name: 'precompressed identity preferred', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip;q=0.5, identity;q=0.9'], native: true },
+  { name: 'precompressed star', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: *'], native: true },
+  { name: 'precompressed nothing acceptable', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: identity;q=0, *;q=0'], native: true },
+  { name: 'precompressed all q=0', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip;q=0, br;q=0'], native: true },
+  { name: 'precompressed unknown coding', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: deflate, x-foo'], native: true },
+  { name: 'precompressed empty Accept-Encoding', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding:'], native: true },
+  { name: 'precompressed upper case', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: GZIP'], native: true },
+  { name: 'precompressed odd spelling (JS)', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip ; q=0.5'], native: false },
+  { name: 'precompressed empty element (JS)', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip,,br'], native: false },
+  { name: 'precompressed 304', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip', 'If-None-Match: *'], native: true },
+  { name: 'precompressed 412', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: br', 'If-Match: "x"'], native: true },
+  { name: 'precompressed range', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: br', 'Range: bytes=2-5'], native: true },
+  { name: 'precompressed HEAD', line: 'HEAD /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip, br'], native: true },
+  { name: 'precompressed only gzip exists', line: 'GET /pre/style.css HTTP/1.1', headers: ['Accept-Encoding: gzip, br'], native: true },
+  { name: 'precompressed stale sibling', line: 'GET /pre/old.js HTTP/1.1', headers: ['Accept-Encoding: gzip'], native: true },
+  { name: 'precompressed no sibling', line: 'GET /pre/a.txt HTTP/1.1', headers: ['Accept-Encoding: gzip, br'], native: true },
+  { name: 'repeated Accept-Encoding (JS)', line: 'GET /pre/app.js HTTP/1.1', headers: ['Accept-Encoding: gzip', 'Accept-Encoding: br'], native: false },
   { name: 'Accept-Encoding on a plain mount', line: 'GET /app.js HTTP/1.1', headers: ['Accept-Encoding: gzip, br'], native: true },
   { name: 'HTTP/1.0', line: 'GET /a.txt HTTP/1.0', native: true },
   { name: 'repeated If-None-Match (JS)', line: 'GET /a.txt HTTP/1.1', headers: ['If-None-Match: "x"', `If-None-Match: ${etag}`], native: false },

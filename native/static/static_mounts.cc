@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "static/accept_encoding.h"
 #include "static/conditional.h"
 #include "static/file_cache.h"
 #include "static/response_head.h"
@@ -34,13 +35,18 @@ int64_t wall_clock_ms() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// fs.Stats#mtimeMs as Node computes it (in double), floored as the handler does.
-bool mtime_ms_of(const struct stat& st, int64_t* out) {
+// fs.Stats#mtimeMs as Node computes it (in double).
+double mtime_ms_double(const struct stat& st) {
 #if defined(__APPLE__)
-  const double ms = static_cast<double>(st.st_mtimespec.tv_sec) * 1e3 + static_cast<double>(st.st_mtimespec.tv_nsec) / 1e6;
+  return static_cast<double>(st.st_mtimespec.tv_sec) * 1e3 + static_cast<double>(st.st_mtimespec.tv_nsec) / 1e6;
 #else
-  const double ms = static_cast<double>(st.st_mtim.tv_sec) * 1e3 + static_cast<double>(st.st_mtim.tv_nsec) / 1e6;
+  return static_cast<double>(st.st_mtim.tv_sec) * 1e3 + static_cast<double>(st.st_mtim.tv_nsec) / 1e6;
 #endif
+}
+
+// ... floored, as the handler uses it for ETag and Last-Modified.
+bool mtime_ms_of(const struct stat& st, int64_t* out) {
+  const double ms = mtime_ms_double(st);
   // Before 1970 or after 9999 toUTCString() spells dates differently: JS's.
   if (!(ms >= 0) || ms >= 253402300800000.0) return false;
   *out = static_cast<int64_t>(ms);
@@ -55,7 +61,7 @@ class StaticLoop final : public LoopResponder {
  private:
   const StaticMounts& cfg_;
   FileCache cache_;
-  std::string key_, rel_;
+  std::string key_, rel_, sibling_key_, sibling_rel_;
 };
 
 bool StaticLoop::answer(const StaticRequest& req, StaticAnswer* out) {
@@ -75,7 +81,7 @@ bool StaticLoop::answer(const StaticRequest& req, StaticAnswer* out) {
   // The request headers the TypeScript path would consult; repeated ones (which
   // it would join with ", ") and non-ASCII values are left to it.
   ConditionalHeaders ch;
-  bool accept_encoding = false;
+  std::optional<std::string_view> accept_encoding;
   for (uint32_t i = 0; i < h.header_count; ++i) {
     const std::string_view name(req.buf + h.headers[i].name.off, h.headers[i].name.len);
     std::optional<std::string_view>* slot = nullptr;
@@ -87,10 +93,8 @@ bool StaticLoop::answer(const StaticRequest& req, StaticAnswer* out) {
     else if (iequals(name, "if-unmodified-since")) slot = &ch.if_unmodified_since;
     else if (iequals(name, "if-range")) slot = &ch.if_range;
     else if (iequals(name, "range")) slot = &ch.range;
-    else if (iequals(name, "accept-encoding")) {
-      accept_encoding = true;
-      continue;
-    } else {
+    else if (iequals(name, "accept-encoding")) slot = &accept_encoding;
+    else {
       continue;
     }
     if (slot->has_value()) return false;
@@ -99,13 +103,45 @@ bool StaticLoop::answer(const StaticRequest& req, StaticAnswer* out) {
       if (c >= 0x80) return false;
     *slot = value;
   }
-  // Precompressed siblings and their negotiation: the TypeScript handler's.
-  if (m->precompressed && accept_encoding) return false;
-
   key_.assign(m->prefix).push_back('\0');
   key_.append(rel_);
   FileLookup f = cache_.lookup(key_, m->root, rel_, m->follow_symlinks, req.now_ms);
   if (!f.file) return false;
+
+  // Precompressed siblings (static-handler.ts variant()): looked up only when
+  // the client sent Accept-Encoding; one at least as new as the file is a
+  // candidate; the client's q-values choose among them and identity.
+  bool vary = false;
+  std::string_view coding;
+  if (m->precompressed && accept_encoding) {
+    static constexpr std::string_view kCodings[2] = {"br", "gzip"};
+    static constexpr std::string_view kSuffixes[2] = {".br", ".gz"};
+    const double base_mtime = mtime_ms_double(f.st);
+    std::vector<std::string_view> offered;
+    FileLookup siblings[2];
+    for (int k = 0; k < 2; ++k) {
+      sibling_key_.assign(key_).append(kSuffixes[k]);
+      sibling_rel_.assign(rel_).append(kSuffixes[k]);
+      FileLookup sib = cache_.lookup(sibling_key_, m->root, sibling_rel_, m->follow_symlinks, req.now_ms);
+      if (!sib.file || !(mtime_ms_double(sib.st) >= base_mtime)) continue;
+      siblings[offered.size()] = std::move(sib);
+      offered.push_back(kCodings[k]);
+    }
+    if (!offered.empty()) {
+      const size_t found = offered.size();
+      offered.push_back("identity");
+      const Negotiated n = negotiate_encoding(*accept_encoding, offered);
+      if (n.kind == Negotiated::kDefer) return false;
+      vary = true;
+      for (size_t k = 0; k < found; ++k) {
+        if (n.kind == Negotiated::kChosen && n.coding == offered[k]) {
+          coding = offered[k];
+          f = std::move(siblings[k]);
+          break;
+        }
+      }
+    }
+  }
   int64_t mtime_ms;
   if (!mtime_ms_of(f.st, &mtime_ms)) return false;
   const uint64_t size = static_cast<uint64_t>(f.st.st_size);
@@ -114,6 +150,8 @@ bool StaticLoop::answer(const StaticRequest& req, StaticAnswer* out) {
   HeadSpec spec;
   spec.head_request = h.method == http::Method::kHead;
   spec.validators = &v;
+  spec.vary = vary;
+  spec.coding = coding;
   spec.cache_control = m->cache_control;
   spec.ranges = m->ranges;
   spec.size = size;

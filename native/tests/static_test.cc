@@ -1,4 +1,4 @@
-// brigade-test-sources: native/static/safe_path.cc native/static/http_date.cc native/static/conditional.cc native/static/response_head.cc native/static/file_cache.cc
+// brigade-test-sources: native/static/safe_path.cc native/static/http_date.cc native/static/conditional.cc native/static/response_head.cc native/static/file_cache.cc native/static/accept_encoding.cc
 // The native static fast path's pure parts: URL-path mapping (against the
 // decisions of src/static/safe-path.ts), IMF-fixdate formatting and strict
 // parsing, preconditions and single ranges (against conditional.ts/fresh and
@@ -11,7 +11,9 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
+#include "static/accept_encoding.h"
 #include "static/conditional.h"
 #include "static/file_cache.h"
 #include "static/http_date.h"
@@ -237,6 +239,39 @@ void test_head_builder() {
   CHECK(build_head(s).find("Vary: Accept-Encoding\r\nContent-Encoding: br\r\nETag:") != std::string::npos);
 }
 
+// Expected values are what compress.ts negotiateEncoding(accept, ['br', 'gzip', 'identity']) returns.
+std::string negotiated(const char* accept) {
+  const std::vector<std::string_view> offered = {"br", "gzip", "identity"};
+  const Negotiated n = negotiate_encoding(accept, offered);
+  if (n.kind == Negotiated::kDefer) return "<js>";
+  if (n.kind == Negotiated::kNone) return "<none>";
+  return std::string(n.coding);
+}
+
+void test_accept_encoding() {
+  CHECK(negotiated("") == "identity");
+  CHECK(negotiated("gzip") == "gzip");
+  CHECK(negotiated("gzip, br") == "br");
+  CHECK(negotiated("br;q=0.5, gzip") == "gzip");
+  CHECK(negotiated("gzip;q=0, br;q=0") == "identity");  // identity at min(q || 1) = 1
+  CHECK(negotiated("*") == "br");
+  CHECK(negotiated("*;q=0") == "<none>");
+  CHECK(negotiated("identity;q=0, *;q=0") == "<none>");
+  CHECK(negotiated("GZIP") == "gzip");
+  CHECK(negotiated("gzip;q=0.5, identity;q=0.9") == "identity");
+  CHECK(negotiated("gzip;q=1.000") == "gzip");
+  CHECK(negotiated("deflate") == "identity");
+  CHECK(negotiated("x-gzip") == "identity");
+  CHECK(negotiated("gzip;q=0.001, br;q=0.002") == "br");
+  CHECK(negotiated("gzip ; q=0.5") == "<js>");
+  CHECK(negotiated("gzip;Q=0.5") == "<js>");
+  CHECK(negotiated("gzip,,br") == "<js>");
+  CHECK(negotiated("gzip,") == "<js>");
+  CHECK(negotiated("gzip;q=2") == "<js>");
+  CHECK(negotiated("gzip;q=0.0001") == "<js>");
+  CHECK(negotiated("gzip;level=1") == "<js>");
+}
+
 void write_file(const std::string& p, const char* data) {
   FILE* f = std::fopen(p.c_str(), "w");
   if (!f) return;
@@ -310,6 +345,7 @@ int main() {
   test_preconditions();
   test_ranges();
   test_head_builder();
+  test_accept_encoding();
   test_file_cache();
   std::printf("static_test: %d passed, %d failed\n", brigade::test::passed, brigade::test::failures);
   return brigade::test::failures == 0 ? 0 : 1;
