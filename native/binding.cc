@@ -435,9 +435,10 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     std::vector<std::string> flat = strings(info[1]);
     for (size_t i = 0; i + 1 < flat.size(); i += 2) mime.emplace(flat[i], flat[i + 1]);
     Napi::Object opts = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
-    // The cache budget is per server: thread-per-connection MPMs split it over many loops.
+    // The cache budget (open descriptors) is per server: thread-per-connection
+    // MPMs split it over their many loops.
     const uint32_t total = opt_u32(opts, "cacheEntries", 1024);
-    const size_t per_loop = std::max<size_t>(8, total / std::max<size_t>(1, lanes_.size()));
+    const size_t per_loop = std::max<size_t>(1, total / std::max<size_t>(1, lanes_.size()));
     const uint32_t valid_ms = opt_u32(opts, "validMs", 1000);
     if (mounts.empty()) {
       config_.statics.reset();

@@ -46,6 +46,14 @@ std::shared_ptr<const OpenFile> FileCache::resolve(const std::string& root, cons
 FileLookup FileCache::lookup(const std::string& key, const std::string& root, const std::string& rel,
                              bool follow_symlinks, uint64_t now_ms) {
   FileLookup out;
+  // Entries unused for a long time are dropped from the cold end (like nginx's
+  // open_file_cache inactive=), so a deleted file is not held open for ever.
+  for (int k = 0; k < 2 && !order_.empty(); ++k) {
+    auto cold = map_.find(order_.back());
+    if (cold == map_.end() || now_ms - cold->second.used_ms < kInactiveMs || cold->first == key) break;
+    map_.erase(cold);
+    order_.pop_back();
+  }
   auto it = map_.find(key);
   if (it != map_.end() && now_ms - it->second.checked_ms < valid_ms_) {
     order_.splice(order_.begin(), order_, it->second.lru);
@@ -67,6 +75,7 @@ FileLookup FileCache::lookup(const std::string& key, const std::string& root, co
     it->second.file = std::move(file);
     it->second.checked_ms = now_ms;
   }
+  it->second.used_ms = now_ms;
   const auto& file = it->second.file;
   if (!file) return out;
   // Size and times as of now (a file rewritten in place is seen at once); the

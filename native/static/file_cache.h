@@ -4,7 +4,8 @@
 // the checks of the TypeScript handler — or to "not servable here" (missing,
 // a directory, outside the root, an error), so misses are cheap too. Entries
 // are re-resolved once they are older than `valid_ms`; the cache holds at most
-// `capacity` entries and evicts the least recently used. Descriptors are shared
+// `capacity` entries, evicts the least recently used, and drops entries unused
+// for a minute as later lookups pass by. Descriptors are shared
 // with the FILE buckets that send from them, so eviction never closes a file
 // under a sendfile in flight: the last holder closes it.
 //
@@ -53,11 +54,13 @@ class FileCache {
  private:
   struct Entry {
     std::shared_ptr<const OpenFile> file;
-    uint64_t checked_ms = 0;
+    uint64_t checked_ms = 0;  // last resolved
+    uint64_t used_ms = 0;     // last looked up
     std::list<std::string>::iterator lru;
   };
   static std::shared_ptr<const OpenFile> resolve(const std::string& root, const std::string& rel, bool follow_symlinks);
 
+  static constexpr uint64_t kInactiveMs = 60000;
   size_t capacity_;
   uint32_t valid_ms_;
   uint64_t resolutions_ = 0;

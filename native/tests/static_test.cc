@@ -327,6 +327,14 @@ void test_file_cache() {
   char buf[8] = {0};
   CHECK(held.file && pread(held.file->fd(), buf, 3, 0) == 3 && std::string(buf) == "new");
 
+  // Entries unused for a minute are dropped as later lookups pass by.
+  FileCache idle(8, 1000);
+  idle.lookup("a", root, "a.txt", true, 1000);
+  idle.lookup("l", root, "link", true, 30000);
+  CHECK(idle.size() == 2);
+  idle.lookup("l", root, "link", true, 62000);
+  CHECK(idle.size() == 1);
+
   unlink((root + "/escape").c_str());
   unlink((root + "/link").c_str());
   unlink((root + "/a.txt").c_str());
