@@ -306,6 +306,13 @@ elig('on-the-fly compression keeps the mount in JS', async () => {
   assert.is(r.hits, 0);
 });
 
+elig('an option the fast path does not know keeps the mount in JS', async () => {
+  const options = { futureOption: true } as unknown as Parameters<Server['static']>[2];
+  const s = createServer({ port: 0, host: '127.0.0.1' }).static('/', root, options);
+  const r = await hitsFor(s, ['/a.txt']);
+  assert.is(r.hits, 0);
+});
+
 elig('routes that win over the mount keep their paths', async () => {
   const s = createServer({ port: 0, host: '127.0.0.1' })
     .static('/', root)

@@ -70,6 +70,11 @@ export interface StaticMount {
   config: StaticMountConfig;
 }
 
+/** The options whose effect the native fast path reproduces (or, for index, leaves to JS). */
+const NATIVE_KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'index', 'dotfiles', 'followSymlinks', 'maxAge', 'compress', 'ranges', 'precompressed', 'nativeFastPath',
+]);
+
 /** Sibling suffixes of precompressed variants, by coding, in the server's order of preference. */
 const VARIANTS: readonly (readonly ['br' | 'gzip', string])[] = [
   ['br', '.br'],
@@ -423,6 +428,9 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
       sendStatus(res, 500);
     }
   };
+  // An option the native fast path does not know could change what a file
+  // response looks like: such a mount stays in TypeScript.
+  const knownToNative = Object.keys(options).every((k) => NATIVE_KNOWN_OPTIONS.has(k));
   const config: StaticMountConfig = {
     prefix: '',
     root: rootAbs,
@@ -432,7 +440,7 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
     compress: compressOption !== false,
     precompressed,
     cacheControl,
-    nativeFastPath: options.nativeFastPath ?? true,
+    nativeFastPath: (options.nativeFastPath ?? true) && knownToNative,
   };
   return { handler, filters, config };
 }
