@@ -443,7 +443,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     if (mounts.empty()) {
       config_.statics.reset();
     } else {
-      statics_ = std::make_shared<brigade::statics::StaticMounts>(std::move(mounts), std::move(mime), per_loop, valid_ms);
+      const bool per_connection_loops = mpm_name_ == "worker" || mpm_name_ == "leader";
+      statics_ = std::make_shared<brigade::statics::StaticMounts>(std::move(mounts), std::move(mime), per_loop, valid_ms,
+                                                                  per_connection_loops);
       config_.statics = statics_;
     }
     return env.Undefined();

@@ -540,6 +540,8 @@ void Connection::finish_close() {
   fd_ = -1;
   set_state(State::kClosed);
   ctx_.closed.push_back(this);
+  if (ctx_.statics && ctx_.stats->connections_open.load(std::memory_order_relaxed) <= ctx_.closed.size())
+    ctx_.statics->on_loop_idle();
 }
 
 }  // namespace brigade::conn

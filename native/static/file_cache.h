@@ -49,6 +49,11 @@ class FileCache {
                     uint64_t now_ms);
 
   size_t size() const { return map_.size(); }
+  // Drops every entry (descriptors close once no bucket holds them).
+  void clear() {
+    map_.clear();
+    order_.clear();
+  }
   uint64_t resolutions() const { return resolutions_; }  // misses and revalidations (tests)
 
  private:

@@ -35,6 +35,9 @@ class LoopResponder {
   virtual ~LoopResponder() = default;
   // true: `out` is the whole response. false: the request goes to JS unchanged.
   virtual bool answer(const StaticRequest& req, StaticAnswer* out) = 0;
+  // The loop's last connection closed (a thread-per-connection loop may now
+  // sleep for long): a responder may let go of what it caches.
+  virtual void on_loop_idle() {}
 };
 
 // Shared, immutable configuration (the mounts): makes one responder per loop.

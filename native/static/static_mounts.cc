@@ -57,6 +57,9 @@ class StaticLoop final : public LoopResponder {
  public:
   explicit StaticLoop(const StaticMounts& cfg) : cfg_(cfg), cache_(cfg.cache_entries(), cfg.valid_ms()) {}
   bool answer(const StaticRequest& req, StaticAnswer* out) override;
+  void on_loop_idle() override {
+    if (cfg_.release_when_idle()) cache_.clear();
+  }
 
  private:
   const StaticMounts& cfg_;
@@ -195,8 +198,12 @@ bool StaticLoop::answer(const StaticRequest& req, StaticAnswer* out) {
 }  // namespace
 
 StaticMounts::StaticMounts(std::vector<Mount> mounts, std::unordered_map<std::string, std::string> mime,
-                           size_t cache_entries, uint32_t valid_ms)
-    : mounts_(std::move(mounts)), mime_(std::move(mime)), cache_entries_(cache_entries), valid_ms_(valid_ms) {
+                           size_t cache_entries, uint32_t valid_ms, bool release_when_idle)
+    : mounts_(std::move(mounts)),
+      mime_(std::move(mime)),
+      cache_entries_(cache_entries),
+      valid_ms_(valid_ms),
+      release_when_idle_(release_when_idle) {
   std::stable_sort(mounts_.begin(), mounts_.end(),
                    [](const Mount& a, const Mount& b) { return a.prefix.size() > b.prefix.size(); });
 }

@@ -31,8 +31,11 @@ struct Mount {
 
 class StaticMounts final : public Responder {
  public:
+  // release_when_idle: empty a loop's cache when its last connection closes
+  // (thread-per-connection MPMs, whose many loops would otherwise each hold
+  // descriptors while their thread waits for the next client).
   StaticMounts(std::vector<Mount> mounts, std::unordered_map<std::string, std::string> mime, size_t cache_entries,
-               uint32_t valid_ms);
+               uint32_t valid_ms, bool release_when_idle = false);
   std::unique_ptr<LoopResponder> make_loop() const override;
 
   // The mount that owns `path` (longest prefix first), or null; also null when
@@ -42,6 +45,7 @@ class StaticMounts final : public Responder {
   const std::vector<Mount>& mounts() const { return mounts_; }
   size_t cache_entries() const { return cache_entries_; }
   uint32_t valid_ms() const { return valid_ms_; }
+  bool release_when_idle() const { return release_when_idle_; }
   bool enabled() const { return enabled_.load(std::memory_order_relaxed); }
   void disable() const { enabled_.store(false, std::memory_order_relaxed); }
 
@@ -50,6 +54,7 @@ class StaticMounts final : public Responder {
   std::unordered_map<std::string, std::string> mime_;  // lower-case extension -> Content-Type
   size_t cache_entries_;
   uint32_t valid_ms_;
+  bool release_when_idle_;
   mutable std::atomic<bool> enabled_{true};
 };
 
