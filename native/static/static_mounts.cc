@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 
 #include "static/accept_encoding.h"
 #include "static/conditional.h"
@@ -62,8 +63,28 @@ class StaticLoop final : public LoopResponder {
   }
 
  private:
+  // ETag and Last-Modified depend on (size, mtime) alone: remembered in a small
+  // direct-mapped table instead of formatted on every request.
+  const Validators& validators_for(uint64_t size, int64_t mtime_ms) {
+    Memo& m = memo_[(size * 31 + static_cast<uint64_t>(mtime_ms)) % memo_.size()];
+    if (!m.used || m.size != size || m.mtime_ms != mtime_ms) {
+      m.used = true;
+      m.size = size;
+      m.mtime_ms = mtime_ms;
+      m.v = make_validators(size, mtime_ms);
+    }
+    return m.v;
+  }
+  struct Memo {
+    bool used = false;
+    uint64_t size = 0;
+    int64_t mtime_ms = 0;
+    Validators v;
+  };
+
   const StaticMounts& cfg_;
   FileCache cache_;
+  std::array<Memo, 64> memo_;
   std::string key_, rel_, sibling_key_, sibling_rel_;
 };
 
@@ -148,7 +169,7 @@ bool StaticLoop::answer(const StaticRequest& req, StaticAnswer* out) {
   int64_t mtime_ms;
   if (!mtime_ms_of(f.st, &mtime_ms)) return false;
   const uint64_t size = static_cast<uint64_t>(f.st.st_size);
-  const Validators v = make_validators(size, mtime_ms);
+  const Validators& v = validators_for(size, mtime_ms);
 
   HeadSpec spec;
   spec.head_request = h.method == http::Method::kHead;
