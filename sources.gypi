@@ -28,7 +28,9 @@
       "native/static/static_mounts.cc"
     ],
     "brigade_addon_sources": [
-      "native/binding.cc"
+      "native/binding.cc",
+      "native/tls/tls_server.cc",
+      "native/tls/tls_transport.cc"
     ]
   }
 }

@@ -16,12 +16,14 @@
 
 #include "bridge/lane.h"
 #include "buckets/slab_allocator.h"
+#include "conn/lane_stats.h"
 #include "conn/server_config.h"
 #include "mpm/event_mpm.h"
 #include "mpm/leader_mpm.h"
 #include "mpm/looper_mpm.h"
 #include "mpm/worker_mpm.h"
 #include "static/static_mounts.h"
+#include "tls/tls_server.h"
 
 namespace {
 
@@ -134,6 +136,49 @@ double opt_num(const Napi::Object& o, const char* key, double dflt) {
   return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : dflt;
 }
 
+std::string opt_str(const Napi::Object& o, const char* key) {
+  Napi::Value v = o.Get(key);
+  return v.IsString() ? v.As<Napi::String>().Utf8Value() : std::string();
+}
+
+// { cert, key, names? } -> CertKey (PEM text; TypeScript read the files).
+brigade::tls::CertKey read_cert_key(const Napi::Object& o) {
+  brigade::tls::CertKey ck;
+  ck.cert_pem = opt_str(o, "cert");
+  ck.key_pem = opt_str(o, "key");
+  Napi::Value names = o.Get("names");
+  if (names.IsArray()) {
+    Napi::Array a = names.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value n = a.Get(i);
+      if (n.IsString()) ck.names.push_back(n.As<Napi::String>().Utf8Value());
+    }
+  }
+  return ck;
+}
+
+// The tls option object (src/tls/options.ts builds it) -> TlsOptions.
+brigade::tls::TlsOptions read_tls_options(const Napi::Object& o) {
+  brigade::tls::TlsOptions t;
+  t.fallback = read_cert_key(o);
+  Napi::Value sni = o.Get("sni");
+  if (sni.IsArray()) {
+    Napi::Array a = sni.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); ++i) {
+      Napi::Value e = a.Get(i);
+      if (e.IsObject()) t.sni.push_back(read_cert_key(e.As<Napi::Object>()));
+    }
+  }
+  Napi::Value strict = o.Get("sniStrict");
+  t.sni_strict = strict.IsBoolean() && strict.As<Napi::Boolean>().Value();
+  t.min_version = opt_str(o, "minVersion") == "TLSv1.3" ? 0x0304 : 0x0303;
+  t.ciphers = opt_str(o, "ciphers");
+  t.ciphersuites = opt_str(o, "ciphersuites");
+  t.ticket_rotate_s = opt_u32(o, "ticketKeyRotation", t.ticket_rotate_s);
+  t.handshakes_per_turn = opt_u32(o, "handshakesPerTurn", t.handshakes_per_turn);
+  return t;
+}
+
 // Data pointer of a typed array; works for SharedArrayBuffer-backed views too
 // (whose ArrayBuffer() accessor refuses them).
 template <typename T>
@@ -156,6 +201,8 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   static Napi::Function Init(Napi::Env env) {
     return DefineClass(env, "NativeServer",
                        {InstanceMethod<&NativeServer::Listen>("listen"),
+                        InstanceMethod<&NativeServer::AdoptListener>("adoptListener"),
+                        InstanceMethod<&NativeServer::ListenFd>("listenFd"),
                         InstanceMethod<&NativeServer::AttachLane>("attachLane"),
                         InstanceMethod<&NativeServer::Start>("start"),
                         InstanceMethod<&NativeServer::AllocSlab>("allocSlab"),
@@ -165,7 +212,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                         InstanceMethod<&NativeServer::AbortAll>("abortAll"),
                         InstanceMethod<&NativeServer::Stop>("stop"),
                         InstanceMethod<&NativeServer::Stats>("stats"),
+                        InstanceMethod<&NativeServer::LaneStats>("laneStats"),
                         InstanceMethod<&NativeServer::LaneCount>("laneCount"),
+                        InstanceMethod<&NativeServer::ReloadTls>("reloadTls"),
                         InstanceMethod<&NativeServer::SetStaticMounts>("setStaticMounts"),
                         InstanceMethod<&NativeServer::DisableStaticFastPath>("disableStaticFastPath")});
   }
@@ -200,6 +249,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     lanes_.resize(io_threads_);
     napi_add_env_cleanup_hook(info.Env(), &NativeServer::EnvCleanup, this);
     env_ = info.Env();
+    // Last: a throw leaves a half-made object whose destructor must still find env_.
+    Napi::Value tls = o.Get("tls");
+    if (tls.IsObject()) {
+      std::string err;
+      tls_ = brigade::tls::TlsServer::create(read_tls_options(tls.As<Napi::Object>()), &err);
+      if (!tls_) {
+        Napi::Error::New(info.Env(), "tls: " + err).ThrowAsJavaScriptException();
+      }
+      config_.tls = tls_.get();
+    }
   }
 
   ~NativeServer() override {
@@ -281,6 +340,38 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     listen_fd_ = fd;
     return Napi::Number::New(env, actual);
   }
+
+  // adoptListener(fd) -> bound port. Takes a duplicate of another server's
+  // listening socket (graceful reload): both accept from the same kernel queue
+  // until the old one drains, and closing either descriptor leaves the socket
+  // to the other, so the queue is never dropped.
+  Napi::Value AdoptListener(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (listen_fd_ >= 0 || mpm_) {
+      Napi::Error::New(env, "adoptListener: already listening").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    int src = info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : -1;
+    int accepting = 0;
+    socklen_t al = sizeof accepting;
+    if (src < 0 || ::getsockopt(src, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &al) != 0 || !accepting) {
+      Napi::Error::New(env, "adoptListener: not a listening socket").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    int fd = ::fcntl(src, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return ThrowErrno(env, "dup");
+    // O_NONBLOCK is a flag of the shared open file description: already set.
+    sockaddr_storage bound{};
+    socklen_t bl = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bl);
+    uint16_t port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                                : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    listen_fd_ = fd;
+    return Napi::Number::New(env, port);
+  }
+
+  // listenFd() -> this server's listening descriptor (-1 when none), for adoptListener.
+  Napi::Value ListenFd(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), listen_fd_); }
 
   Napi::Value ThrowErrno(Napi::Env env, const char* what) {
     int e = errno;
@@ -469,11 +560,16 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     }
     return info.Env().Undefined();
   }
+  // drain(closeIdle = true, shutListener = true). After a hand-over the old
+  // server drains with both false (the socket is the new server's now), and
+  // later with closeIdle once the idle grace is over.
   Napi::Value Drain(const Napi::CallbackInfo& info) {
-    if (mpm_) mpm_->begin_drain();
+    const bool close_idle = !info[0].IsBoolean() || info[0].As<Napi::Boolean>().Value();
+    const bool shut_listener = !info[1].IsBoolean() || info[1].As<Napi::Boolean>().Value();
+    if (mpm_) mpm_->begin_drain(close_idle);
     // New connections are refused from now on, not left waiting in the backlog
     // (the pollers drop the listener at their next turn; accept then fails).
-    if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RD);
+    if (listen_fd_ >= 0 && shut_listener) ::shutdown(listen_fd_, SHUT_RD);
     if (driver_) driver_->Turn();
     return info.Env().Undefined();
   }
@@ -484,6 +580,15 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   }
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     Shutdown();
+    // Nothing runs a turn any more. The doorbell callback closes over the JS
+    // lane, which holds this object: while the persistent reference to it
+    // lived, this object — and with it the rings and slabs — could never be
+    // collected (one server's worth of memory lost per reload).
+    for (auto& l : lanes_) {
+      l.lane.reset();
+      l.inline_bell.reset();
+      l.bell.reset();
+    }
     return info.Env().Undefined();
   }
 
@@ -528,7 +633,46 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     slab.Set("localFrees", Napi::Number::New(env, static_cast<double>(t.local_frees)));
     slab.Set("allocations", Napi::Number::New(env, static_cast<double>(t.allocations)));
     o.Set("slabs", slab);
+    if (tls_) {
+      const auto& k = tls_->counters;
+      Napi::Object t = Napi::Object::New(env);
+      auto put = [&](const char* name, const std::atomic<uint64_t>& v) {
+        t.Set(name, Napi::Number::New(env, static_cast<double>(v.load(std::memory_order_relaxed))));
+      };
+      put("handshakes", k.handshakes);
+      put("handshakeFailures", k.handshake_failures);
+      put("resumed", k.resumed);
+      put("plainHttp", k.plain_http);
+      put("tls13", k.tls13);
+      put("tls12", k.tls12);
+      put("userspace", k.userspace);
+      put("ktls", k.ktls);
+      t.Set("kernelKtls", Napi::Boolean::New(env, tls_->kernel_has_ktls()));
+      o.Set("tls", t);
+    }
     return o;
+  }
+
+  // reloadTls(options): new connections use the new certificates; established
+  // ones keep theirs. Throws (and keeps the old ones) when they are unusable.
+  Napi::Value ReloadTls(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!tls_ || !info[0].IsObject()) {
+      Napi::Error::New(env, "reloadTls: this server has no TLS").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    std::string err;
+    if (!tls_->reload(read_tls_options(info[0].As<Napi::Object>()), &err))
+      Napi::Error::New(env, "tls: " + err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+
+  // Status scoreboard: kLaneStatsFields doubles per lane (conn/lane_stats.h).
+  Napi::Value LaneStats(const Napi::CallbackInfo& info) {
+    const uint32_t n = mpm_ ? mpm_->lanes() : 0;
+    auto out = Napi::Float64Array::New(info.Env(), n * brigade::conn::kLaneStatsFields);
+    for (uint32_t i = 0; i < n; ++i) brigade::conn::fill_lane_stats(mpm_->stats(i), out.Data() + i * brigade::conn::kLaneStatsFields);
+    return out;
   }
 
   napi_env env_;
@@ -537,6 +681,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   uint32_t io_threads_ = 1;
   int listen_fd_ = -1;
   std::vector<LaneSlot> lanes_;
+  std::unique_ptr<brigade::tls::TlsServer> tls_;  // declared before mpm_: outlives the loops using it
   std::unique_ptr<brigade::mpm::Mpm> mpm_;
   bool looper_ = false;
   std::string mpm_name_;

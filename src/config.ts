@@ -1,6 +1,8 @@
 // Server options, their defaults and validation; turns them into the flat
 // configuration the native side takes.
 import type { MpmName, NativeConfig } from './native.js';
+import type { ObservabilityOptions } from './status/observability.js';
+import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
 
 export type { MpmName };
 
@@ -42,7 +44,8 @@ export interface TimeoutOptions {
   handler?: number;
 }
 
-export interface ServerOptions {
+/** status / accessLog: see docs/observability.md. */
+export interface ServerOptions extends ObservabilityOptions {
   /** Address to listen on (default "127.0.0.1"). */
   host?: string;
   /** Port (default 8080; 0 picks a free one). */
@@ -69,6 +72,11 @@ export interface ServerOptions {
   requestRingBytes?: number;
   /** Bytes of each lane's response ring (power of two, default 1 MiB). */
   responseRingBytes?: number;
+  /**
+   * Serve HTTPS: certificate and key (PEM text or file paths), SNI
+   * certificates, protocol floor, ciphers, HSTS. See docs/tls.md.
+   */
+  tls?: TlsOptions;
 }
 
 export interface ResolvedOptions {
@@ -78,6 +86,8 @@ export interface ResolvedOptions {
   backlog: number;
   requestRingBytes: number;
   responseRingBytes: number;
+  /** Strict-Transport-Security value for every response (TLS with hsts), else undefined. */
+  hsts: string | undefined;
   native: NativeConfig;
 }
 
@@ -112,7 +122,9 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     backlog: int('backlog', o.backlog, 511, 1, 65535),
     requestRingBytes,
     responseRingBytes: pow2('responseRingBytes', o.responseRingBytes, 1 << 20),
+    hsts: o.tls ? hstsHeader(o.tls.hsts) : undefined,
     native: {
+      ...(o.tls ? { tls: resolveTls(o.tls) } : {}),
       mpm: resolveMpm(o.mpm),
       ioThreads: int('ioThreads', o.ioThreads, 1, 1, 64),
       threads: int('threads', o.threads ?? envInt('BRIGADE_THREADS'), 32, 1, 1024),

@@ -1,6 +1,6 @@
 // brigade's public surface.
 export { createServer, Server } from './server.js';
-export type { ServerStats, ServerAddress, CloseOptions } from './server.js';
+export type { ServerStats, ServerAddress, CloseOptions, ListenOptions } from './server.js';
 export type { ServerOptions, LimitOptions, TimeoutOptions } from './config.js';
 export type { Handler, Request, Response, RequestPool, SendFileOptions, HeaderValue } from './types.js';
 export type { StaticOptions } from './static/static-handler.js';
@@ -20,3 +20,13 @@ export type { ByterangeOptions, RangePlan } from './filters/byterange.js';
 export { conditional, evaluatePreconditions } from './filters/conditional.js';
 export type { Precondition } from './filters/conditional.js';
 export { FastResponse } from './fetch/fast-response.js';
+export { httpsRedirect } from './tls/redirect.js';
+export type { HttpsRedirectOptions } from './tls/redirect.js';
+export type { TlsOptions, TlsCertificate, HstsOptions, PemSource } from './tls/options.js';
+export type { NativeTlsStats } from './native.js';
+export type { StatusOptions, ObservabilityOptions } from './status/observability.js';
+export type { AccessLogOptions } from './access-log.js';
+export type { AccessLogFormat } from './access-log-format.js';
+export type {
+  StatusSnapshot, ThreadStatus, ThreadState, JsThreadStatus, ServiceClassStatus, ConnectionCounts, SlabStatus,
+} from './status/types.js';

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { NativeMountDescriptor } from './static/native-mounts.js';
+import type { NativeTlsConfig } from './tls/options.js';
 
 export interface NativeStats {
   connectionsOpen: number;
@@ -31,9 +32,29 @@ export interface NativeStats {
     localFrees: number;
     allocations: number;
   };
+  tls?: NativeTlsStats;
 }
 
 export type MpmName = 'event' | 'looper' | 'worker' | 'leader';
+
+/** TLS counters (present when the server listens with TLS). */
+export interface NativeTlsStats {
+  /** Completed handshakes. */
+  handshakes: number;
+  handshakeFailures: number;
+  /** Handshakes completed by session resumption (tickets). */
+  resumed: number;
+  /** Plaintext HTTP requests that reached the TLS port (answered 400). */
+  plainHttp: number;
+  tls13: number;
+  tls12: number;
+  /** Established connections whose records OpenSSL encrypts in user space. */
+  userspace: number;
+  /** Established connections whose records the kernel encrypts (kTLS). */
+  ktls: number;
+  /** Whether this kernel offers the "tls" TCP ULP at all. */
+  kernelKtls: boolean;
+}
 
 export interface NativeConfig {
   mpm: MpmName;
@@ -55,10 +76,15 @@ export interface NativeConfig {
   maxSendPerTurn: number;
   maxConnections: number;
   maxKeepAliveRequests: number;
+  tls?: NativeTlsConfig;
 }
 
 export interface NativeServerHandle {
   listen(host: string, port: number, backlog: number): number;
+  /** Listens on a duplicate of another server's listening socket; returns its port. */
+  adoptListener(fd: number): number;
+  /** The listening descriptor, -1 when none. */
+  listenFd(): number;
   attachLane(
     index: number,
     control: Int32Array,
@@ -71,15 +97,23 @@ export interface NativeServerHandle {
   allocSlab(lane: number, minBytes: number): number;
   slabBuffer(lane: number, id: number): ArrayBuffer | undefined;
   wake(lane: number): void;
-  drain(): void;
+  /**
+   * Stops accepting; requests read from now on are answered with Connection: close.
+   * closeIdle (default true): close idle connections now. shutListener (default
+   * true): shut the listening socket so the backlog is refused (not after a hand-over).
+   */
+  drain(closeIdle?: boolean, shutListener?: boolean): void;
   abortAll(): void;
   stop(): void;
   stats(): NativeStats;
+  /** Seven figures per lane (native/conn/lane_stats.h, decoded by src/status/lane-stats.ts). */
+  laneStats(): Float64Array;
   laneCount(): number;
   /** Before start(): the static mounts served natively (src/static/native-mounts.ts). */
   setStaticMounts(mounts: NativeMountDescriptor[], mime: string[], options: { cacheEntries: number; validMs: number }): void;
   /** Routes changed while running: every request goes to JS from now on. */
   disableStaticFastPath(): void;
+  reloadTls(tls: NativeTlsConfig): void;
 }
 
 interface NativeModule {

@@ -26,7 +26,10 @@ export class BrigadeRequest implements Request {
   readonly conn: number;
   readonly seq: number;
   readonly keepAlive: boolean;
+  readonly secure: boolean;
   readonly methodCode: number;
+  /** The server's key (lane and connection) while the response is pending; -1 otherwise. */
+  pendingKey = -1;
   private buf: FastBuffer;
   private u32: Uint32Array;
   private pos: number;
@@ -60,6 +63,7 @@ export class BrigadeRequest implements Request {
     this.seq = u32[(pos + L.RQ_SEQ) >> 2]!;
     const flags = buf[pos + L.RQ_FLAGS]!;
     this.keepAlive = (flags & L.REQ_FLAG_KEEP_ALIVE) !== 0;
+    this.secure = (flags & L.REQ_FLAG_SECURE) !== 0;
     this.bodyFollows = (flags & L.REQ_FLAG_BODY_FOLLOWS) !== 0;
     this.bodyDone = !this.bodyFollows;
     this.methodCode = buf[pos + L.RQ_METHOD]!;

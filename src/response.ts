@@ -84,6 +84,8 @@ export class BrigadeResponse implements Response {
   private chainTail: Promise<void> | null = null;
   private declaredLength = -1;
   private sentBody = 0;
+  /** performance.now() when the request reached JS; set only while metrics are on. */
+  startedAt = 0;
   private readonly host: ResponseHost;
   private readonly lane: Lane;
   private readonly req: BrigadeRequest;
@@ -102,6 +104,13 @@ export class BrigadeResponse implements Response {
   }
   get aborted(): boolean {
     return this.req.aborted;
+  }
+  /**
+   * Body bytes handed to the writer (the access log's %b). Through output
+   * filters it counts what the handler produced, before any filter (gzip).
+   */
+  get bodyBytes(): number {
+    return this.sentBody;
   }
 
   status(code: number): this {
@@ -274,6 +283,7 @@ export class BrigadeResponse implements Response {
         if (typeof body === 'string') {
           const len = body.length === 0 ? 0 : Buffer.byteLength(body);
           const head = this.head(len);
+          if (allowed) this.sentBody = len;
           if (!allowed || len === 0) lane.writeLatin1(head);
           else if (this.headAscii) lane.writeUtf8(head + body); // one copy into the slab
           else {
@@ -282,7 +292,10 @@ export class BrigadeResponse implements Response {
           }
         } else {
           lane.writeLatin1(this.head(body.length));
-          if (allowed && body.length > 0) lane.writeBytes(body);
+          if (allowed && body.length > 0) {
+            lane.writeBytes(body);
+            this.sentBody = body.length;
+          }
         }
       } else {
         if (chunk !== undefined) this.writeBodyChunk(chunk);
@@ -310,6 +323,7 @@ export class BrigadeResponse implements Response {
     if (this.useChain()) {
       // The request pool owns the fd: closed once the writer reached the EOR.
       this.req.pool.cleanup(() => fs.close(fd, () => {}));
+      this.sentBody = length;
       this.finishChain(new Brigade(length > 0 ? [new FileBucket(fd, offset, length)] : []));
       return;
     }
@@ -324,6 +338,7 @@ export class BrigadeResponse implements Response {
     if (this.bodyAllowed && length > 0) {
       // The writer owns the fd from here on and closes it once the bytes are sent.
       lane.pushFile(fd, offset, length, true);
+      this.sentBody = length;
     } else {
       fs.close(fd, () => {});
     }
@@ -411,6 +426,7 @@ export class BrigadeResponse implements Response {
   private stageBody(chunk: string | Uint8Array): Brigade {
     const b = new Brigade();
     if (chunk.length === 0) return b;
+    this.sentBody += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
     for (const v of this.lane.stage(chunk)) b.append(new HeapBucket(v));
     return b;
   }

@@ -3,10 +3,12 @@
 import { lookup } from 'node:dns/promises';
 import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import * as path from 'node:path';
 import { Lane, type LaneSink } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
 import { resolveOptions, type ResolvedOptions, type ServerOptions } from './config.js';
+import { hstsHeader, resolveTls, type TlsOptions } from './tls/options.js';
 import { native, type NativeServerHandle, type NativeStats } from './native.js';
 import { PoolRegistry } from './pool.js';
 import { BodyTooLargeError, BrigadeRequest, RequestAbortedError } from './request.js';
@@ -18,6 +20,7 @@ import { nativeMounts, type RoutePattern } from './static/native-mounts.js';
 import { createStaticMount, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
 import { createFetchHandler } from './fetch/handler.js';
+import { Observability } from './status/observability.js';
 import type { FetchHandler, FetchServerOptions } from './fetch/types.js';
 
 export interface ServerStats extends NativeStats {
@@ -35,6 +38,28 @@ export interface ServerAddress {
 export interface CloseOptions {
   /** ms to wait for in-flight requests before connections are aborted (default 10000). */
   timeout?: number;
+  /**
+   * After a hand-over only: ms during which idle keep-alive connections stay
+   * open, so a request a client sends on one right now is still answered (with
+   * Connection: close); then the idle ones left are closed. Default: 2000, at
+   * most the keep-alive timeout.
+   */
+  idleGrace?: number;
+}
+
+export interface ListenOptions {
+  /**
+   * Take over the listening socket of this running server instead of binding
+   * one (graceful reload): both accept from the same kernel queue until the
+   * old one is closed, so no connection is refused or dropped. The host and
+   * port options of this server are not used. See handOver().
+   */
+  from?: Server;
+}
+
+/** How many servers hold one listening socket: only the last to close shuts it. */
+interface ListenerShare {
+  holders: number;
 }
 
 const KNOWN_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']);
@@ -59,12 +84,18 @@ export class Server implements LaneSink, ResponseHost {
   private onDrained: (() => void) | null = null;
   private _closing = false;
   private _address: ServerAddress | null = null;
+  private listenerShare: ListenerShare | null = null;
   // options.fetch: answers what no route matched (docs/fetch.md).
   private readonly fallback: Handler | null;
+  /** Status page, metrics and access log (docs/observability.md); null when none is enabled. */
+  readonly observability: Observability | null;
 
   constructor(options: ServerOptions & FetchServerOptions = {}) {
     this.opts = resolveOptions(options);
     this.fallback = options.fetch ? createFetchHandler(options.fetch, this) : null;
+    this.observability = Observability.create(options, this.opts.native.mpm);
+    // Registered first, so the status paths belong to brigade when enabled (and do not exist otherwise).
+    for (const r of this.observability?.routes ?? []) this.router.add('GET', r.path, r.handler);
   }
 
   get closing(): boolean {
@@ -151,12 +182,26 @@ export class Server implements LaneSink, ResponseHost {
 
   // ---- lifecycle ----
 
-  async listen(): Promise<ServerAddress> {
+  async listen(options: ListenOptions = {}): Promise<ServerAddress> {
     if (this.nativeServer) throw new Error('brigade: already listening');
     const o = this.opts;
-    const host = isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
+    const from = options.from;
+    if (from && (!from.nativeServer || from._closing || !from.listenerShare)) {
+      throw new Error('brigade: listen({ from }) needs a server that is listening');
+    }
+    const host = from ? from.address.host : isIP(o.host) ? o.host : (await lookup(o.host, { family: 4 })).address;
+    // Before the native server: an access log that cannot be opened leaves nothing to undo.
+    await this.observability?.start(this);
     const ns = new native.NativeServer(o.native);
-    const port = ns.listen(host, o.port, o.backlog);
+    let port: number;
+    if (from) {
+      port = ns.adoptListener(from.nativeServer!.listenFd());
+      this.listenerShare = from.listenerShare!;
+      ++this.listenerShare.holders;
+    } else {
+      port = ns.listen(host, o.port, o.backlog);
+      this.listenerShare = { holders: 1 };
+    }
     const maxSlabs = 65536;
     this.lanes = [];
     const lanes = ns.laneCount();
@@ -166,7 +211,10 @@ export class Server implements LaneSink, ResponseHost {
     for (let i = 0; i < lanes; ++i) {
       this.lanes.push(new Lane(i, ns, this, reqBytes, respBytes, lanes > 4 ? 4096 : maxSlabs));
     }
-    const mounts = nativeMounts(this.routePatterns, this.filters.filter((r) => !this.mountFilters.has(r)));
+    // Responses made natively would carry no HSTS header and reach neither the
+    // access log nor the metrics: with those, every request goes through JS.
+    const nativeAllowed = this.observability === null && this.opts.hsts === undefined;
+    const mounts = nativeAllowed ? nativeMounts(this.routePatterns, this.filters.filter((r) => !this.mountFilters.has(r))) : [];
     if (mounts.length > 0) ns.setStaticMounts(mounts, contentTypeTable(), { cacheEntries: 1024, validMs: 1000 });
     ns.start();
     this.nativeServer = ns;
@@ -176,8 +224,22 @@ export class Server implements LaneSink, ResponseHost {
   }
 
   /**
+   * Graceful reload: `next` (configured, not yet listening) takes over this
+   * server's listening socket and starts accepting at once; then this server
+   * drains (see close()) without ever closing the shared socket. Resolves
+   * when this server is closed; `next` serves from the first moment on.
+   */
+  async handOver(next: Server, options: CloseOptions = {}): Promise<void> {
+    await next.listen({ from: this });
+    await this.close(options);
+  }
+
+  /**
    * Graceful shutdown: stop accepting, close idle keep-alive connections,
    * let in-flight requests finish (up to timeout), then stop the threads.
+   * While another server still holds the listening socket (after a
+   * hand-over), the socket is left open and idle keep-alive connections get
+   * `idleGrace` ms to deliver one more request before they are closed.
    */
   async close(options: CloseOptions = {}): Promise<void> {
     const ns = this.nativeServer;
@@ -188,15 +250,26 @@ export class Server implements LaneSink, ResponseHost {
       this.onDrained = resolve;
     });
     this.drainedLanes = 0;
-    ns.drain();
+    const share = this.listenerShare;
+    const handedOver = share !== null && share.holders > 1;
+    if (share) --share.holders;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = await Promise.race([
-      drained.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), timeout);
-      }),
-    ]);
-    if (timer) clearTimeout(timer);
+    const waitDrained = (ms: number): Promise<boolean> =>
+      Promise.race([
+        drained.then(() => false),
+        new Promise<boolean>((resolve) => {
+          timer = setTimeout(() => resolve(true), ms);
+        }),
+      ]).finally(() => clearTimeout(timer));
+    const started = Date.now();
+    if (handedOver) {
+      const grace = Math.min(options.idleGrace ?? 2000, this.opts.native.keepAliveTimeout, timeout);
+      ns.drain(false, false);
+      if (await waitDrained(grace)) ns.drain(true, false);
+    } else {
+      ns.drain(true, true);
+    }
+    const timedOut = await waitDrained(Math.max(0, timeout - (Date.now() - started)));
     if (timedOut) {
       ns.abortAll();
       await Promise.race([drained, new Promise((r) => setTimeout(r, 1000))]);
@@ -212,6 +285,34 @@ export class Server implements LaneSink, ResponseHost {
     this.pendingCount = 0;
     this.pools.destroyAll();
     this.nativeServer = null;
+    this.listenerShare = null;
+    await this.observability?.close();
+  }
+
+  /** Reopens the access log (after logrotate renamed it); SIGHUP and SIGUSR2 do the same. */
+  reopenLogs(): Promise<void> {
+    return this.observability ? this.observability.reopenLogs() : Promise.resolve();
+  }
+
+  /** Per-lane figures for the status scoreboard (src/status/lane-stats.ts). */
+  laneStats(): Float64Array {
+    return this.nativeServer ? this.nativeServer.laneStats() : new Float64Array(0);
+  }
+
+  /**
+   * Replaces the TLS certificates and settings (e.g. after certificate
+   * renewal): new connections use them, established ones keep theirs. Throws,
+   * keeping the current ones, when the new ones are unusable.
+   */
+  reloadTls(tls: TlsOptions): void {
+    if (!this.opts.native.tls) throw new Error('brigade: reloadTls() needs a server created with the tls option');
+    const resolved = resolveTls(tls);
+    const hsts = hstsHeader(tls.hsts);
+    this.nativeServer?.reloadTls(resolved);
+    this.opts.native.tls = resolved;
+    this.opts.hsts = hsts;
+    // The native static fast path sends no HSTS header.
+    if (hsts !== undefined) this.nativeServer?.disableStaticFastPath();
   }
 
   stats(): ServerStats {
@@ -282,6 +383,8 @@ export class Server implements LaneSink, ResponseHost {
   private onRequest(lane: Lane, pos: number): void {
     const req = new BrigadeRequest(lane.reqBuf, lane.reqU32, pos, this.pools);
     const res = new BrigadeResponse(this, lane, req);
+    if (this.opts.hsts !== undefined) res.setHeader('Strict-Transport-Security', this.opts.hsts);
+    if (this.observability !== null) res.startedAt = performance.now();
     let result: void | Promise<void>;
     try {
       const handler = this.resolve(req, res);
@@ -296,6 +399,7 @@ export class Server implements LaneSink, ResponseHost {
     req.detach();
     this.responses.set(req, res);
     const key = lane.index * 0x100000000 + req.conn;
+    req.pendingKey = key;
     const list = this.pending.get(key);
     if (list) list.push(req);
     else this.pending.set(key, [req]);
@@ -394,20 +498,17 @@ export class Server implements LaneSink, ResponseHost {
     if (status500(err) && !(err instanceof RequestAbortedError)) process.emitWarning(`brigade: handler failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   }
 
-  responseFinished(req: BrigadeRequest, _res: BrigadeResponse): void {
-    const key = req.conn; // quick check before the map lookup
-    if (this.pendingCount === 0) return;
-    for (const lane of this.lanes) {
-      const k = lane.index * 0x100000000 + key;
-      const list = this.pending.get(k);
-      if (!list) continue;
-      const i = list.indexOf(req);
-      if (i < 0) continue;
-      list.splice(i, 1);
-      if (list.length === 0) this.pending.delete(k);
-      --this.pendingCount;
-      return;
-    }
+  responseFinished(req: BrigadeRequest, res: BrigadeResponse): void {
+    if (this.observability !== null) this.observability.onResponse(req, res);
+    const k = req.pendingKey;
+    if (k < 0) return; // finished synchronously: never pending
+    req.pendingKey = -1;
+    const list = this.pending.get(k);
+    const i = list ? list.indexOf(req) : -1;
+    if (i < 0) return;
+    list!.splice(i, 1);
+    if (list!.length === 0) this.pending.delete(k);
+    --this.pendingCount;
   }
 }
 

@@ -24,6 +24,8 @@ export interface Request {
   readonly searchParams: URLSearchParams;
   /** Peer address ("127.0.0.1"). */
   readonly remoteAddress: string;
+  /** true when the request arrived over TLS. */
+  readonly secure: boolean;
   /** Whole body as bytes (rejects with a 413-style error above the configured limit). */
   bytes(): Promise<Uint8Array>;
   text(): Promise<string>;

@@ -323,6 +323,10 @@ r('preconditions win over Range (conditional registered first)', async () => {
 r('planRanges on its own', () => {
   assert.equal(planRanges('bytes=0-0', 1), { kind: 'ranges', ranges: [{ start: 0, end: 0 }] });
   assert.equal(planRanges('bytes=0-0', 0), { kind: 'unsatisfiable' });
+  // Empty representation: a non-zero suffix-range is satisfiable (RFC 9110 §14.1.1) → the whole empty 200.
+  assert.equal(planRanges('bytes=-5', 0), { kind: 'ignore' });
+  assert.equal(planRanges('bytes=0-0,-1', 0), { kind: 'ignore' });
+  assert.equal(planRanges('bytes=-0', 0), { kind: 'unsatisfiable' });
   assert.equal(planRanges('bytes=9007199254740993-', 10), { kind: 'ignore' });
   assert.equal(planRanges('bytes=0-1,3-4', 10, { maxRanges: 1 }), { kind: 'ignore' });
   assert.equal(planRanges('bytes=0-5,1-6', 10, { maxOverlaps: 0 }), { kind: 'ignore' });

@@ -146,3 +146,83 @@ flags('--cache takes seconds or a number with a unit', () => {
 });
 
 flags.run();
+
+const statics = suite('cli args: static options and --config');
+
+statics('--listing, --spa, --404, --not-found, --dotfiles, --config set their fields', () => {
+  const c = serve(['serve', 'site', '--listing', '--spa', '--404', 'errors/404.html', '--dotfiles', 'deny', '--config', 'my.json']);
+  assert.equal(c, {
+    kind: 'serve',
+    dir: 'site',
+    host: '127.0.0.1',
+    port: 8080,
+    listing: true,
+    spa: true,
+    notFound: 'errors/404.html',
+    dotfiles: 'deny',
+    config: 'my.json',
+  });
+  assert.is(serve(['serve', '--not-found=missing.html']).notFound, 'missing.html');
+  for (const d of ['ignore', 'deny', 'allow'] as const) assert.is(serve(['serve', `--dotfiles=${d}`]).dotfiles, d);
+});
+
+statics('absent flags leave the fields unset', () => {
+  const c = serve(['serve']);
+  for (const k of ['listing', 'spa', 'notFound', 'dotfiles', 'config']) assert.not.ok(k in c, k);
+});
+
+statics('bad values are single-line errors naming the flag', () => {
+  assert.match(error(['serve', '--dotfiles', 'hide']), /--dotfiles must be one of ignore, deny, allow, got "hide"/);
+  assert.match(error(['serve', '--dotfiles']), /dotfiles/);
+  assert.match(error(['serve', '--404', '']), /--404 must name a file/);
+  assert.match(error(['serve', '--404', 'a.html', '--not-found', 'b.html']), /same option/);
+  assert.match(error(['serve', '--config', '']), /--config must name a file/);
+  assert.match(error(['serve', '--listing=yes']), /listing/);
+  assert.match(error(['serve', '--spa=app.html']), /spa/);
+  for (const flag of ['--listing', '--spa', '--dotfiles=deny', '--404=x.html', '--config=c.json']) {
+    assert.match(error([flag]), /missing command/, flag);
+  }
+});
+
+statics('the usage text lists the new flags', async () => {
+  const { USAGE } = await import('../src/cli/args.js');
+  for (const flag of ['--listing', '--spa', '--404', '--not-found', '--dotfiles', '--config']) assert.ok(USAGE.includes(flag), flag);
+});
+
+statics.run();
+
+const tlsFlags = suite('cli args: tls');
+
+tlsFlags('--tls-cert, --tls-key, --hsts and --redirect-http', () => {
+  const c = serve(['serve', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--hsts', '--redirect-http', '8080']);
+  assert.is(c.tlsCert, 'c.pem');
+  assert.is(c.tlsKey, 'k.pem');
+  assert.is(c.hsts, true);
+  assert.is(c.redirectHttp, 8080);
+  assert.match(error(['serve', '--tls-cert', 'c.pem']), /go together/);
+  assert.match(error(['serve', '--tls-key', 'k.pem']), /go together/);
+  assert.match(error(['serve', '--hsts']), /need --tls-cert/);
+  assert.match(error(['serve', '--redirect-http', '80']), /need --tls-cert/);
+  assert.match(error(['serve', '--tls-cert', 'c', '--tls-key', 'k', '--redirect-http', 'x']), /--redirect-http must be an integer/);
+  assert.match(error(['--tls-cert', 'c']), /missing command/);
+  assert.is(displayUrl('::1', 443, true), 'https://[::1]:443/');
+});
+
+tlsFlags.run();
+
+const obs = suite('cli args: --status and --access-log');
+
+obs('--status and --access-log [--access-log-format]', () => {
+  assert.is(serve(['serve', '--status']).status, true);
+  assert.not.ok('status' in serve(['serve']));
+  assert.is(serve(['serve', '--access-log', 'a.log']).accessLog, 'a.log');
+  assert.not.ok('accessLogFormat' in serve(['serve', '--access-log', 'a.log']));
+  assert.is(serve(['serve', '--access-log=a.log', '--access-log-format', 'combined']).accessLogFormat, 'combined');
+  assert.match(error(['serve', '--access-log-format', 'combined']), /needs --access-log/);
+  assert.match(error(['serve', '--access-log', 'a', '--access-log-format', 'json']), /common or combined/);
+  assert.match(error(['serve', '--access-log=']), /file name/);
+  assert.match(error(['serve', '--access-log']), /argument missing|access-log/);
+  assert.match(error(['--status']), /missing command/);
+});
+
+obs.run();

@@ -88,6 +88,10 @@ c.before(async () => {
       res.setHeader('Content-Type', 'image/png');
       res.end(randomBytes(4096));
     });
+    s.get('/c/octet', (_q, res) => {
+      res.setHeader('Content-Type', 'application/octet-stream');
+      res.end(MID);
+    });
     s.get('/c/untyped', (_q, res) => res.end(MID));
     s.get('/c/notransform', (_q, res) => {
       res.setHeader('Content-Type', 'text/plain');
@@ -242,6 +246,12 @@ c('stays out: small complete body, non-compressible or missing type, no-transfor
   assert.is(png.headers['content-encoding'], undefined);
   assert.is(png.headers['vary'], undefined);
   assert.is(png.body.length, 4096);
+
+  // mime-db flags application/octet-stream compressible; it is the type of unknown (often binary) files.
+  const octet = await request(port, '/c/octet', { 'Accept-Encoding': 'gzip' });
+  assert.is(octet.headers['content-encoding'], undefined);
+  assert.is(octet.headers['vary'], undefined);
+  assert.is(octet.body.toString(), MID);
 
   const untyped = await request(port, '/c/untyped', { 'Accept-Encoding': 'gzip' });
   assert.is(untyped.headers['content-encoding'], undefined);

@@ -170,6 +170,19 @@ dot("a root inside a dot directory is fine; only segments below it count", () =>
   assert.equal(r('/x', 'deny', '/home/u/.site'), ok('/home/u/.site/x'));
 });
 
+dot('wellKnown exempts a first segment .well-known, nothing else', () => {
+  const wk = (url: string, dotfiles: DotfilesPolicy): SafePathResult => resolveSafePath(ROOT, url, { dotfiles, wellKnown: true });
+  for (const policy of ['deny', 'ignore'] as const) {
+    assert.equal(wk('/.well-known/acme-challenge/tok', policy), ok('/srv/www/.well-known/acme-challenge/tok'), policy);
+    assert.equal(wk('/%2ewell-known/security.txt', policy), ok('/srv/www/.well-known/security.txt'), policy);
+    assert.equal(wk('/.well-known/.secret', policy), no(policy === 'deny' ? 403 : 404), policy);
+    assert.equal(wk('/a/.well-known/x', policy), no(policy === 'deny' ? 403 : 404), policy);
+    assert.equal(wk('/.well-knownx/x', policy), no(policy === 'deny' ? 403 : 404), policy);
+    assert.equal(wk('/.env', policy), no(policy === 'deny' ? 403 : 404), policy);
+  }
+  assert.equal(r('/.well-known/x', 'ignore'), no(404), 'off unless asked');
+});
+
 dot('traversal is judged before dotfiles', () => {
   assert.equal(r('/../.ssh/id_rsa', 'ignore'), no(403));
 });

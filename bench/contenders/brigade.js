@@ -27,7 +27,7 @@ function ssiSupport() {
   return `brigade has no SSI filter (src/filters/ has ${names.filter((n) => n.endsWith('.ts')).map((n) => n.replace(/\.ts$/, '')).join(', ') || 'nothing'}; none processes <!--#include/#echo-->)`;
 }
 
-function brigadeContender(mpm, ssi) {
+export function brigadeContender(mpm, ssi) {
   const threaded = mpm === 'worker' || mpm === 'leader';
   return {
     name: `brigade-${mpm}`,

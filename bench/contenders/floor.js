@@ -1,9 +1,13 @@
 // The syscall floor: bench/floor/floor.c, built with `cc -O2` into the run's
-// temp dir. It answers every request with the same canned 13-byte response,
-// so it only takes part where that is the right answer.
+// temp dir (gcc is installed with apt-get when there is no cc). It answers
+// every request with the same canned 13-byte response, so it only takes part
+// where that is the right answer.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
+import { ensurePackage } from '../lib/install.js';
 import { REPO_ROOT } from './paths.js';
+
+const ccRunnable = () => spawnSync('cc', ['--version'], { stdio: 'ignore' }).status === 0;
 
 const SOURCE = path.join(REPO_ROOT, 'bench', 'floor', 'floor.c');
 
@@ -23,6 +27,8 @@ export function floorContenders() {
       describe: () => 'syscall floor: one thread, level-triggered epoll, read + one write of canned responses (bench/floor/floor.c)',
       prepare(ctx) {
         binary = path.join(ctx.tmp, 'floor');
+        const missing = ensurePackage('gcc', ccRunnable, { allowInstall: ctx.allowInstall, log: ctx.log });
+        if (missing) return { skip: `cannot build the floor: no C compiler (${missing})` };
         const r = spawnSync('cc', ['-O2', '-o', binary, SOURCE], { encoding: 'utf8' });
         if (r.error) return { skip: `cannot build the floor: cc not runnable (${r.error.code ?? r.error.message})` };
         if (r.status !== 0) return { skip: `cannot build the floor: cc -O2 failed: ${r.stderr.trim().split('\n').pop()}` };

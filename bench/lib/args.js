@@ -18,7 +18,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --only a,b           contenders or families: brigade (= brigade-looper,
                        brigade-event, brigade-worker, brigade-leader), node
                        (node-http, node-cluster), apache (apache-worker,
-                       apache-event), nginx, floor
+                       apache-event), nginx, floor, tls (brigade-tls and
+                       nginx-tls: HTTPS, plaintext and static workloads only)
   --workloads a,b      plaintext, json, static-1k, static-100k, static-1m,
                        ssi-gzip, c1000, slow-readers, idle
   --slow-readers LIST  slow-reader counts, one point each (default "200,1000")

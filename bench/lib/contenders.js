@@ -5,6 +5,7 @@ import { nodeContenders } from '../contenders/node.js';
 import { apacheContenders } from '../contenders/apache.js';
 import { nginxContenders } from '../contenders/nginx.js';
 import { floorContenders } from '../contenders/floor.js';
+import { tlsContenders } from '../contenders/tls.js';
 
 export { REPO_ROOT } from '../contenders/paths.js';
 
@@ -12,10 +13,10 @@ export { REPO_ROOT } from '../contenders/paths.js';
 export const BASELINES = ['node-http', 'apache-worker'];
 
 export function allContenders() {
-  return [...brigadeContenders(), ...nodeContenders(), ...apacheContenders(), ...nginxContenders(), ...floorContenders()];
+  return [...brigadeContenders(), ...nodeContenders(), ...apacheContenders(), ...nginxContenders(), ...floorContenders(), ...tlsContenders()];
 }
 
-/** --only names: contender names or family names (brigade, node, apache, nginx, floor). */
+/** --only names: contender names or family names (brigade, node, apache, nginx, floor, tls). */
 export function selectContenders(names) {
   const all = allContenders();
   if (!names) return all;

@@ -23,8 +23,11 @@ export function makePlan(contenders, workloads, docroot, opts) {
     let estimateS = c.skip ? 0 : START_S;
     const cells = workloads.map((w) => {
       if (c.skip) return { workload: w, skip: c.skip };
+      if (c.caps.only && !c.caps.only.includes(w.name)) return { workload: w, na: `runs ${c.caps.only.join(', ')} only` };
       const t = w.target(c, docroot);
       if (t.na) return { workload: w, na: t.na };
+      // HTTPS contenders: the check and the load generator use https:// URLs.
+      if (c.caps.tls) t.scheme = 'https';
       if (w.kind === 'wrk') estimateS += wrkCellS(opts);
       else if (w.kind === 'slow') opts.slowReaders.forEach((n, i) => (estimateS += slowPointS(opts, i === 0)));
       else if (w.kind === 'idle') estimateS += idleCellS(opts);

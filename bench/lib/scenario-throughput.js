@@ -25,7 +25,7 @@ export async function runThroughput({ server, contender, workload, target, opts,
     measureRun({
       loadgen: ctx.loadgen,
       server,
-      url: `http://127.0.0.1:${server.port}${target.path}`,
+      url: `${target.scheme ?? 'http'}://127.0.0.1:${server.port}${target.path}`,
       headers: target.headers,
       connections: entry.connections,
       durationS,

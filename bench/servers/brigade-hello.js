@@ -9,6 +9,7 @@
 //   DOCROOT              directory served at / (exact routes /plaintext and /json win)
 //   BENCH_STATIC_NATIVE  0: serve the docroot through the TypeScript handler
 //                        only (static option nativeFastPath: false), to compare
+//   TLS_CERT, TLS_KEY, TLS_SUITE  serve HTTPS (TLS 1.3 with that cipher suite)
 import * as brigade from '../../dist/index.js';
 
 const port = Number(process.env.PORT ?? 0);
@@ -24,6 +25,11 @@ if (process.env.BENCH_BRIGADE_MPM) options.mpm = process.env.BENCH_BRIGADE_MPM;
 if (process.env.BENCH_BRIGADE_THREADS) options.threads = Number(process.env.BENCH_BRIGADE_THREADS);
 // Optional knob so the bench can compare I/O thread counts without editing this file.
 if (process.env.BRIGADE_IO_THREADS) options.ioThreads = Number(process.env.BRIGADE_IO_THREADS);
+
+// TLS rows (bench/contenders/tls.js): HTTPS with the bench certificate, TLS 1.3, one suite.
+if (process.env.TLS_CERT) {
+  options.tls = { cert: process.env.TLS_CERT, key: process.env.TLS_KEY, minVersion: 'TLSv1.3', ciphersuites: process.env.TLS_SUITE };
+}
 
 const server = brigade.createServer(options);
 server.get('/plaintext', (req, res) => {

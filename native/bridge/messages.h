@@ -21,6 +21,7 @@ enum RequestFlags : uint8_t {
   kReqBodyFollows = 2,   // body arrives in kMsgBody messages
   kReqChunked = 4,
   kReqExpectContinue = 8,
+  kReqSecure = 16,       // arrived over TLS
 };
 
 // kMsgRequest: header.aux = header_count

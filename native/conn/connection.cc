@@ -3,6 +3,7 @@
 #include "conn/connection.h"
 
 #include <errno.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,20 +34,29 @@ Connection::~Connection() {
 }
 
 void Connection::set_state(State s) {
+  // The status scoreboard's states: reading a head or body (or waiting for the
+  // first request), writing (a response is owed: the handler runs or bytes are
+  // queued), keep-alive (idle after a response), lingering.
   auto gauge = [this](State st) -> std::atomic<uint64_t>* {
+    const bool owed = next_seq_ != requests_done_;
     switch (st) {
       case State::kHead:
       case State::kBody: return &ctx_.stats->reading;
-      case State::kIdle: return requests_done_ > 0 ? &ctx_.stats->keepalive : &ctx_.stats->reading;
+      case State::kIdle:
+        if (owed) return &ctx_.stats->writing;
+        return requests_done_ > 0 ? &ctx_.stats->keepalive : &ctx_.stats->reading;
+      case State::kNoMore: return owed ? &ctx_.stats->writing : nullptr;
       case State::kLingering: return &ctx_.stats->lingering;
       default: return nullptr;
     }
   };
   // Give back to the gauge that was counted, not the one the state maps to now:
   // kIdle's gauge depends on requests_done_, which changes in between.
-  if (stat_gauge_) stat_gauge_->fetch_sub(1, std::memory_order_relaxed);
   state_ = s;
-  stat_gauge_ = gauge(s);
+  std::atomic<uint64_t>* g = gauge(s);
+  if (g == stat_gauge_) return;  // re-evaluation without a change costs no atomics
+  if (stat_gauge_) stat_gauge_->fetch_sub(1, std::memory_order_relaxed);
+  stat_gauge_ = g;
   if (stat_gauge_) stat_gauge_->fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -100,6 +110,13 @@ void Connection::on_readable(uint32_t ready) {
   // A short read drained the socket unless the peer also closed (RDHUP/HUP
   // arrives on the same edge): only then must we read on until EOF/EAGAIN.
   read_loop((ready & (poll::kHangup | poll::kError)) != 0);
+  // A TLS write that had to read first (renegotiation is refused, but a key
+  // update or alert may sit in front) can go on now.
+  if (transport_ && transport_->write_wants_read() && state_ != State::kClosed && !out_.empty()) flush();
+}
+
+ssize_t Connection::io_read(char* buf, size_t len) {
+  return transport_ ? transport_->read(fd_, buf, len) : ::read(fd_, buf, len);
 }
 
 void Connection::on_runnable() {
@@ -156,7 +173,18 @@ void Connection::read_loop(bool until_eagain) {
       dst = ctx_.read_buf.data();
       cap = ctx_.read_buf.size();
     }
-    ssize_t n = ::read(fd_, dst, cap);
+    if (transport_ && !transport_->established()) {
+      // Handshakes are expensive: a bounded number per turn, so a flood of
+      // new connections cannot starve established ones.
+      if (ctx_.handshake_budget == 0) {
+        read_pending_ = true;
+        mark_runnable();
+        if (into_inbuf) inbuf_.resize(old);
+        return;
+      }
+      --ctx_.handshake_budget;
+    }
+    ssize_t n = io_read(dst, cap);
     // Keep only what was read: the spare room must never be parsed as input.
     if (into_inbuf) inbuf_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
     if (n > 0) {
@@ -196,7 +224,13 @@ void Connection::read_loop(bool until_eagain) {
       }
       return;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (transport_ && transport_->read_wants_write()) {
+        read_after_write_ = true;  // e.g. a handshake flight larger than the socket buffer
+        set_want_write(true);
+      }
+      return;
+    }
     if (errno == EINTR) continue;
     abort("read error");
     return;
@@ -301,6 +335,7 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
   if (body_follows) flags |= bridge::kReqBodyFollows;
   if (h.chunked) flags |= bridge::kReqChunked;
   if (h.expect_continue) flags |= bridge::kReqExpectContinue;
+  if (transport_) flags |= bridge::kReqSecure;
   m->flags = flags;
   m->method = static_cast<uint8_t>(h.method);
   m->version_minor = h.version_minor;
@@ -497,6 +532,14 @@ void Connection::on_read_timer() {
 void Connection::begin_drain() {
   if (state_ == State::kClosed || state_ == State::kLingering) return;
   if (idle()) {
+    // A request may have arrived since the last read (edge not handled yet):
+    // answer it (with Connection: close) instead of discarding it unread.
+    int pending = 0;
+    if (state_ == State::kIdle && ::ioctl(fd_, FIONREAD, &pending) == 0 && pending > 0) {
+      read_pending_ = true;
+      mark_runnable();
+      return;
+    }
     start_lingering_close();
     return;
   }
@@ -506,6 +549,7 @@ void Connection::begin_drain() {
 
 void Connection::start_lingering_close() {
   if (state_ == State::kClosed || state_ == State::kLingering) return;
+  if (transport_) transport_->close_notify(fd_);
   ::shutdown(fd_, SHUT_WR);
   poll::TimerQueue::unlink(&read_timer);
   set_want_write(false);

@@ -5,12 +5,14 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "conn/io_context.h"
 #include "conn/out_bucket.h"
 #include "conn/out_queue.h"
+#include "conn/transport.h"
 #include "http/request_parser.h"
 #include "poll/timer_queue.h"
 
@@ -54,6 +56,9 @@ class Connection {
   // Drops everything and closes the socket (reset, fatal error, forced shutdown).
   void abort(const char* why);
   bool idle() const;
+  // Reads and writes go through t (TLS) instead of the socket calls.
+  void set_transport(std::unique_ptr<Transport> t) { transport_ = std::move(t); }
+  bool secure() const { return transport_ != nullptr; }
 
   poll::TimerEntry read_timer;
   poll::TimerEntry write_timer;
@@ -85,6 +90,8 @@ class Connection {
   void set_want_write(bool on);
   void mark_runnable();
   void finish_close();
+  // read(2), or the transport's read.
+  ssize_t io_read(char* buf, size_t len);
 
   IoContext& ctx_;
   int fd_;
@@ -110,6 +117,8 @@ class Connection {
   uint64_t sent_in_window_ = 0;
   uint64_t unsent_mem_bytes_ = 0;
   OutQueue out_;
+  std::unique_ptr<Transport> transport_;  // TLS; null for plain TCP
+  bool read_after_write_ = false;         // the transport's read waits for writability
   // Responses for seq > write_seq_, waiting for their turn.
   struct Parked {
     uint32_t seq;

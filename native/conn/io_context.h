@@ -46,7 +46,9 @@ struct IoContext {
   std::vector<Connection*> ring_waiters;  // waiting for request-ring space (JS wakes us)
   std::vector<Connection*> closed;     // to free after the turn (events may still name them)
   uint64_t now_ms = 0;
-  bool draining = false;               // graceful shutdown: finish in-flight, take no new requests
+  uint32_t handshake_budget = 0;       // TLS handshake steps left this loop turn
+  bool draining = false;               // graceful shutdown or hand-over: every request read now is the connection's last
+  bool drain_close_idle = false;       // shutdown: close idle connections, and busy ones after their output
   // This loop's static fast path (its own open-file cache), made on first use.
   std::unique_ptr<statics::LoopResponder> statics;
 };

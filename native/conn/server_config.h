@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "conn/transport.h"
 #include "http/request_parser.h"
 #include "static/static_hook.h"
 
@@ -28,6 +29,7 @@ struct ServerConfig {
   uint64_t max_send_per_turn = 2u << 20;  // fairness: bytes per connection per loop turn
   uint32_t max_connections = 10000;       // per server; accepting pauses above it
   uint32_t max_keepalive_requests = 0;    // 0 = unlimited
+  TransportSource* tls = nullptr;         // TLS listener: a transport per connection (owned by the server)
   // Static mounts served without JS (native/static/); null: none.
   std::shared_ptr<const statics::Responder> statics;
 };

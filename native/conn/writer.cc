@@ -117,9 +117,10 @@ void Connection::queue_native(std::string bytes, uint32_t seq, bool eor, bool cl
 void Connection::complete_request(const OutBucket& eor, bool sent) {
   ++requests_done_;
   ctx_.stats->responses_total.fetch_add(1, std::memory_order_relaxed);
-  if (state_ == State::kIdle) set_state(State::kIdle);  // reading -> keep-alive gauge
+  // writing -> keep-alive (or reading) gauge once nothing is owed any more
+  if (state_ == State::kIdle || state_ == State::kNoMore) set_state(state_);
   if (eor.pool_id != 0) ctx_.lane->push_event(bridge::kMsgEorDone, id_, eor.seq, eor.pool_id, sent ? 0 : 1);
-  if (ctx_.draining) close_after_output_ = true;
+  if (ctx_.drain_close_idle) close_after_output_ = true;
   if (eor.close_after) {
     // This response ends the connection: responses to pipelined requests read
     // behind it must not follow it onto the wire (the client would take them
@@ -169,6 +170,11 @@ void Connection::set_want_write(bool on) {
 
 void Connection::on_writable() {
   if (state_ == State::kClosed) return;
+  if (read_after_write_) {
+    read_after_write_ = false;
+    read_loop(true);
+    if (state_ == State::kClosed) return;
+  }
   if (want_write_ || !out_.empty()) flush();
 }
 
@@ -206,7 +212,7 @@ void Connection::flush() {
 #else
       const int more = 0;
 #endif
-      ssize_t w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL | more);
+      ssize_t w = transport_ ? transport_->writev(fd_, iov, n) : ::sendmsg(fd_, &msg, MSG_NOSIGNAL | more);
       if (w < 0) {
         if (errno == EINTR) continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -240,7 +246,9 @@ void Connection::flush() {
           break;
         }
       }
-      if (static_cast<uint64_t>(w) < bytes && !close_now_) break;  // socket buffer full
+      // A short write means the socket buffer is full — except through a
+      // transport, which takes one chunk per call: its EAGAIN says when.
+      if (static_cast<uint64_t>(w) < bytes && !close_now_ && !transport_) break;
       // Budget used up: continue next turn — unless the queue is empty, when the
       // end-of-output handling below must run now (nothing else would run it).
       if (budget == 0 && !out_.empty()) {
@@ -264,7 +272,8 @@ void Connection::flush() {
       release(done, true);
       continue;
     }
-    ssize_t s = send_file(fd_, b.fd, &b.file_off, std::min(b.len, budget));
+    const uint64_t want = std::min(b.len, budget);
+    ssize_t s = transport_ ? transport_->send_file(fd_, b.fd, &b.file_off, want) : send_file(fd_, b.fd, &b.file_off, want);
     if (s < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "http/request_parser.h"
+#include "http/request_head_equal.h"
 
 using namespace brigade::http;
 
@@ -63,24 +64,10 @@ struct HeadOutcome {
   RequestHead head;
 };
 
-bool span_eq(Span a, Span b) { return a.off == b.off && a.len == b.len; }
-
 bool same_head(const HeadOutcome& a, const HeadOutcome& b) {
   if (a.r != b.r || a.status != b.status) return false;
   if (a.r != ParseResult::kComplete) return true;
-  const RequestHead& x = a.head;
-  const RequestHead& y = b.head;
-  if (x.method != y.method || !span_eq(x.method_span, y.method_span) || !span_eq(x.target, y.target) ||
-      !span_eq(x.path, y.path) || !span_eq(x.query, y.query) || x.version_minor != y.version_minor ||
-      x.header_count != y.header_count || !span_eq(x.host, y.host) || x.has_host != y.has_host ||
-      x.chunked != y.chunked || x.has_content_length != y.has_content_length ||
-      x.content_length != y.content_length || x.keep_alive != y.keep_alive ||
-      x.expect_continue != y.expect_continue || x.upgrade != y.upgrade || x.head_len != y.head_len)
-    return false;
-  for (uint32_t i = 0; i < x.header_count; ++i)
-    if (!span_eq(x.headers[i].name, y.headers[i].name) || !span_eq(x.headers[i].value, y.headers[i].value))
-      return false;
-  return true;
+  return brigade::http::same_head(a.head, b.head);
 }
 
 HeadOutcome snap(const RequestParser& p, ParseResult r) {
@@ -230,7 +217,7 @@ void check_accepted_head(const uint8_t* b, size_t len, const RequestHead& h, con
     const uint8_t* v = b + f.value.off;
     if (ieq(n, f.name.len, "host")) {
       ++hosts;
-      REQUIRE(h.has_host && span_eq(h.host, f.value));
+      REQUIRE(h.has_host && brigade::http::same_span(h.host, f.value));
       for (uint32_t k = 0; k < f.value.len; ++k) REQUIRE(is_hostc(v[k]), "Host byte");
     } else if (ieq(n, f.name.len, "content-length")) {
       ++cls;

@@ -5,13 +5,16 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include "conn/peer_address.h"
+
 namespace brigade::mpm {
 
-int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
+int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up) {
   struct pollfd p {};
   p.fd = listen_fd;
   p.events = POLLIN;
   if (::poll(&p, 1, wait_ms) <= 0) return -1;
+  if (give_up && give_up->load(std::memory_order_acquire)) return -1;
   sockaddr_storage ss{};
   socklen_t sl = sizeof ss;
   int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -19,17 +22,12 @@ int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) return -2;
     return -1;  // EAGAIN (another thread won), ECONNABORTED, EINTR
   }
-  *ip = 0;
-  *port = 0;
-  if (ss.ss_family == AF_INET) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-    *ip = ntohl(sin->sin_addr.s_addr);
-    *port = ntohs(sin->sin_port);
-  }
+  conn::peer_ipv4(ss, ip, port);
   return fd;
 }
 
-int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port) {
+int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port,
+                                  const std::atomic<bool>* give_up) {
   if (loop_.announce_sleep()) {
     loop_.end_sleep();
     loop_.turn(0);
@@ -45,7 +43,7 @@ int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint
   if (n <= 0) return -1;
   if (p[1].revents & POLLIN) loop_.turn(0);
   if (!(p[0].revents & POLLIN)) return -1;
-  return accept_one(listen_fd, 0, ip, port);
+  return accept_one(listen_fd, 0, ip, port, give_up);
 }
 
 }  // namespace brigade::mpm

@@ -27,10 +27,10 @@ class ConnThread {
   }
   // Leader: waits up to wait_ms for a connection on listen_fd while still
   // serving its own lane (late responses, drain reports). Same returns as accept_one.
-  int accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port);
+  int accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up);
   // One non-blocking turn: lets an idle thread act on drain/abort requests.
   void idle_turn() { loop_.turn(0); }
-  void request_drain() { loop_.request_drain(); }
+  void request_drain(bool close_idle) { loop_.request_drain(close_idle); }
   void request_abort() { loop_.request_abort(); }
   void request_stop() {
     stop_.store(true, std::memory_order_release);
@@ -85,6 +85,8 @@ class ConnThread {
 // Accepts one connection from a nonblocking listening socket, waiting up to
 // wait_ms for one. Returns the fd, -1 on timeout/EAGAIN, -2 after EMFILE-like
 // errors (the caller backs off).
-int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port);
+// give_up (set by a drain or stop) is checked again once poll() returns, so a
+// connection that arrives after a hand-over is left to the new server.
+int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up = nullptr);
 
 }  // namespace brigade::mpm

@@ -14,11 +14,11 @@ bool ConnThreadMpm::init_threads() {
   return true;
 }
 
-void ConnThreadMpm::begin_drain() {
+void ConnThreadMpm::begin_drain(bool close_idle) {
   draining_.store(true, std::memory_order_release);
   on_drain();
   for (auto& t : threads_) {
-    t->request_drain();
+    t->request_drain(close_idle);
     {
       std::lock_guard<std::mutex> lk(t->mu);
       t->drain_pending = true;

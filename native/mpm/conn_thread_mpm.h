@@ -13,7 +13,7 @@ namespace brigade::mpm {
 
 class ConnThreadMpm : public Mpm {
  public:
-  void begin_drain() override;
+  void begin_drain(bool close_idle) override;
   void abort_all() override;
   void wake(uint32_t lane) override;
   const conn::IoStats& stats(uint32_t lane) const override { return threads_[lane]->stats(); }

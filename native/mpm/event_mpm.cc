@@ -36,8 +36,8 @@ bool EventMpm::start() {
   return true;
 }
 
-void EventMpm::begin_drain() {
-  for (auto& t : threads_) t->loop.request_drain();
+void EventMpm::begin_drain(bool close_idle) {
+  for (auto& t : threads_) t->loop.request_drain(close_idle);
 }
 
 void EventMpm::abort_all() {

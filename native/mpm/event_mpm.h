@@ -20,7 +20,7 @@ class EventMpm final : public Mpm {
   EventMpm(const conn::ServerConfig& config, int listen_fd, std::vector<bridge::Lane*> lanes);
   ~EventMpm() override;
   bool start() override;
-  void begin_drain() override;
+  void begin_drain(bool close_idle) override;
   void abort_all() override;
   void wake(uint32_t lane) override;
   void stop() override;

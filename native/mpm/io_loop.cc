@@ -10,6 +10,7 @@
 
 #include "bridge/messages.h"
 #include "buckets/bucket.h"
+#include "conn/peer_address.h"
 
 namespace brigade::mpm {
 
@@ -76,6 +77,7 @@ bool IoLoop::has_immediate_work() const {
 
 void IoLoop::turn(int timeout_ms) {
   ctx_.now_ms = poll::monotonic_ms();
+  ctx_.handshake_budget = config_.tls ? config_.tls->handshakes_per_turn() : 0;
   int64_t timeout = timeout_ms;
   if (timeout != 0) {
     int64_t t = next_timeout_ms();
@@ -95,12 +97,14 @@ void IoLoop::turn(int timeout_ms) {
   }
   ctx_.now_ms = poll::monotonic_ms();
 
-  for (int i = 0; i < n; ++i) on_event(events[i]);
+  // Drain and abort requests first: after a hand-over, a connection that
+  // arrives in this same batch is the new server's to accept.
   if (abort_req_.exchange(false, std::memory_order_acq_rel)) {
     for (auto& c : slots_)
       if (c && !c->closed()) c->abort("shutdown");
   }
-  if (drain_req_.exchange(false, std::memory_order_acq_rel)) start_drain();
+  if (const uint32_t d = drain_req_.exchange(0, std::memory_order_acq_rel)) start_drain((d & kDrainCloseIdle) != 0);
+  for (int i = 0; i < n; ++i) on_event(events[i]);
   if (accept_pending_) accept_all();
   if (!listening_ && accept_resume_ms_ != 0 && ctx_.now_ms >= accept_resume_ms_) resume_accept();
   if (!listening_ && accept_resume_ms_ == 0 && !ctx_.draining && open_ < max_conns_ * 9 / 10) resume_accept();
@@ -204,11 +208,7 @@ void IoLoop::accept_all() {
     }
     uint32_t ip = 0;
     uint16_t port = 0;
-    if (ss.ss_family == AF_INET) {
-      auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
-      ip = ntohl(sin->sin_addr.s_addr);
-      port = ntohs(sin->sin_port);
-    }
+    conn::peer_ipv4(ss, &ip, &port);
     add_connection(fd, ip, port);
   }
   accept_pending_ = true;  // budget used: more may wait, and edge-triggered won't repeat
@@ -237,6 +237,16 @@ bool IoLoop::add_connection(int fd, uint32_t ip, uint16_t port) {
   const uint32_t id = (static_cast<uint32_t>(gens_[slot] & 0xfff) << kSlotBits) | slot;
   auto c = std::make_unique<conn::Connection>(ctx_, fd, id, ip, port);
   c->poll_token = id;
+  if (config_.tls) {
+    std::unique_ptr<conn::Transport> t = config_.tls->make();
+    if (!t) {  // out of memory in OpenSSL: refuse this one connection
+      c->abort("tls");
+      ctx_.closed.pop_back();
+      free_slots_.push_back(slot);
+      return false;
+    }
+    c->set_transport(std::move(t));
+  }
   if (poller_->add(fd, poll::kReadable, id) != 0) {
     c->abort("poller add");
     ctx_.closed.pop_back();
@@ -367,12 +377,16 @@ void IoLoop::reap_closed() {
   ctx_.closed.clear();
 }
 
-void IoLoop::start_drain() {
+void IoLoop::start_drain(bool close_idle) {
   ctx_.draining = true;
+  // The listening socket itself stays open: after a hand-over another server
+  // accepts from it (closing or shutting it is the binding's decision).
   if (listening_) poller_->remove(listen_fd_);
   listening_ = false;
   accept_pending_ = false;
   accept_resume_ms_ = 0;
+  if (!close_idle) return;  // hand-over: connections end through Connection: close or their keep-alive timeout
+  ctx_.drain_close_idle = true;
   for (auto& c : slots_)
     if (c && !c->closed()) c->begin_drain();
 }

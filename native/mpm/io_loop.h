@@ -32,7 +32,11 @@ class IoLoop {
   // Aborts every connection and publishes the last events (thread exit / stop).
   void shutdown();
   // Thread-safe requests, acted on at the next turn.
-  void request_drain() { drain_req_.store(true, std::memory_order_release); waker_.notify(); }
+  // close_idle: see Mpm::begin_drain. A later request may only escalate.
+  void request_drain(bool close_idle = true) {
+    drain_req_.fetch_or(close_idle ? kDrainCloseIdle : kDrainSoft, std::memory_order_acq_rel);
+    waker_.notify();
+  }
   void request_abort() { abort_req_.store(true, std::memory_order_release); waker_.notify(); }
   void wake() { waker_.notify(); }
 
@@ -73,7 +77,7 @@ class IoLoop {
   void flush_dirty();
   void expire_timers();
   void reap_closed();
-  void start_drain();
+  void start_drain(bool close_idle);
   conn::Connection* lookup(uint32_t id);
 
   const conn::ServerConfig& config_;
@@ -84,7 +88,8 @@ class IoLoop {
   bridge::Lane* lane_;
   int listen_fd_;
   uint32_t max_conns_;
-  std::atomic<bool> drain_req_{false};
+  static constexpr uint32_t kDrainSoft = 1, kDrainCloseIdle = 2;
+  std::atomic<uint32_t> drain_req_{0};
   std::atomic<bool> abort_req_{false};
   bool listening_ = false;
   bool accept_pending_ = false;

@@ -77,13 +77,14 @@ void LeaderMpm::thread_main(uint32_t index) {
     uint32_t ip = 0;
     uint16_t port = 0;
     while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
-      fd = t.accept_while_idle(listen_fd_, 100, &ip, &port);
+      fd = t.accept_while_idle(listen_fd_, 100, &ip, &port, &draining_);
       if (fd == -2) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         fd = -1;
       }
-      if (fd >= 0 && (stop_.load() || draining_.load())) {
-        ::close(fd);  // arrived while shutting down: never served
+      // Accepted just as a drain began: still served (see WorkerMpm::listener_main).
+      if (fd >= 0 && stop_.load()) {
+        ::close(fd);  // stopping for good: never served
         fd = -1;
       }
     }

@@ -15,7 +15,7 @@ class LooperMpm final : public Mpm {
   LooperMpm(const conn::ServerConfig& config, int listen_fd, bridge::Lane* lane);
   ~LooperMpm() override;
   bool start() override;
-  void begin_drain() override { loop_.request_drain(); }
+  void begin_drain(bool close_idle) override { loop_.request_drain(close_idle); }
   void abort_all() override { loop_.request_abort(); }
   // JS published responses outside a turn: write them now.
   void wake(uint32_t lane) override { run_turn(); }

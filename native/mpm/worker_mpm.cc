@@ -37,13 +37,16 @@ void WorkerMpm::listener_main() {
     uint32_t ip = 0;
     uint16_t port = 0;
     while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
-      fd = accept_one(listen_fd_, 100, &ip, &port);
+      fd = accept_one(listen_fd_, 100, &ip, &port, &draining_);
       if (fd == -2) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // out of fds: back off
         fd = -1;
       }
-      if (fd >= 0 && (stop_.load() || draining_.load())) {
-        ::close(fd);  // arrived while shutting down: never served
+      // Accepted just as a drain began: serve it (its request is answered with
+      // Connection: close). Closing it would drop a client whose connection
+      // the kernel had already completed; after a hand-over it is a live one.
+      if (fd >= 0 && stop_.load()) {
+        ::close(fd);  // stopping for good: never served
         fd = -1;
       }
     }

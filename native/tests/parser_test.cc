@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "http/request_parser.h"
+#include "http/request_head_equal.h"
 
 using namespace brigade::http;
 
@@ -92,25 +93,11 @@ Outcome parse_whole(const std::string& s, const ParserLimits& lim) {
   return snapshot(p, r);
 }
 
-bool span_eq(Span a, Span b) { return a.off == b.off && a.len == b.len; }
-
 // Full comparison: result, status and, when complete, every field of the head.
 bool same(const Outcome& a, const Outcome& b) {
   if (a.r != b.r || a.status != b.status) return false;
   if (a.r != ParseResult::kComplete) return true;
-  const RequestHead& x = a.head;
-  const RequestHead& y = b.head;
-  if (x.method != y.method || !span_eq(x.method_span, y.method_span) || !span_eq(x.target, y.target) ||
-      !span_eq(x.path, y.path) || !span_eq(x.query, y.query) || x.version_minor != y.version_minor ||
-      x.header_count != y.header_count || !span_eq(x.host, y.host) || x.has_host != y.has_host ||
-      x.chunked != y.chunked || x.has_content_length != y.has_content_length ||
-      x.content_length != y.content_length || x.keep_alive != y.keep_alive ||
-      x.expect_continue != y.expect_continue || x.upgrade != y.upgrade || x.head_len != y.head_len)
-    return false;
-  for (uint32_t i = 0; i < x.header_count; ++i)
-    if (!span_eq(x.headers[i].name, y.headers[i].name) || !span_eq(x.headers[i].value, y.headers[i].value))
-      return false;
-  return true;
+  return brigade::http::same_head(a.head, b.head);
 }
 
 std::string describe(const Outcome& o) {

@@ -16,35 +16,9 @@
 #include <vector>
 
 #include "poll/poller.h"
+#include "check.h"
 
 using namespace brigade::poll;
-
-static int g_passed = 0;
-static int g_failed = 0;
-
-#define CHECK(cond)                                                        \
-  do {                                                                     \
-    if (cond) {                                                            \
-      ++g_passed;                                                          \
-    } else {                                                               \
-      ++g_failed;                                                          \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                 \
-    }                                                                      \
-  } while (0)
-
-#define CHECK_EQ(a, b)                                                          \
-  do {                                                                          \
-    auto va_ = (a);                                                             \
-    auto vb_ = (b);                                                             \
-    if (va_ == vb_) {                                                           \
-      ++g_passed;                                                               \
-    } else {                                                                    \
-      ++g_failed;                                                               \
-      std::fprintf(stderr, "%s:%d: CHECK_EQ failed: %s == %s (%lld vs %lld)\n", \
-                   __FILE__, __LINE__, #a, #b, (long long)va_, (long long)vb_); \
-    }                                                                           \
-  } while (0)
 
 namespace {
 
@@ -540,6 +514,6 @@ int main() {
   test_waker_basic();
   test_waker_cross_thread();
   test_waker_stress();
-  std::printf("poll_test: %d passed, %d failed\n", g_passed, g_failed);
-  return g_failed == 0 ? 0 : 1;
+  std::printf("poll_test: %d passed, %d failed\n", brigade::test::passed, brigade::test::failures);
+  return brigade::test::failures == 0 ? 0 : 1;
 }

@@ -138,15 +138,33 @@ export class Lane {
     this.slabCap = buf.length;
   }
 
-  private addHeap(off: number, len: number): void {
+  /** Queues slab bytes [off, off+len) of slab id, merged with the previous bucket when contiguous. */
+  private addHeap(off: number, len: number, id = this.slabId): void {
     if (len === 0) return;
     const n = this.nb;
-    // Merge with the previous bucket when the bytes are contiguous in the same slab.
-    if (n > 0 && this.kinds[n - 1] === L.KIND_HEAP && this.as[n - 1] === this.slabId && this.xs[n - 1]! + this.ys[n - 1]! === off) {
+    if (n > 0 && this.kinds[n - 1] === L.KIND_HEAP && this.as[n - 1] === id && this.xs[n - 1]! + this.ys[n - 1]! === off) {
       this.ys[n - 1] = this.ys[n - 1]! + len;
       return;
     }
-    this.push(L.KIND_HEAP, 0, this.slabId, off, len);
+    this.push(L.KIND_HEAP, 0, id, off, len);
+  }
+
+  /**
+   * Copies the next piece of bytes (from done) into the current slab, taking
+   * a new one when too little room is left; returns the piece's length. The
+   * piece ends at this.slabOff.
+   */
+  private copyPiece(bytes: Uint8Array, done: number): number {
+    let room = this.slabCap - this.slabOff;
+    const left = bytes.length - done;
+    if (room < Math.min(left, MIN_SLAB)) {
+      this.newSlab(Math.min(left, MAX_SLAB));
+      room = this.slabCap - this.slabOff;
+    }
+    const take = Math.min(room, left);
+    this.slabBuf!.set(bytes.subarray(done, done + take), this.slabOff);
+    this.slabOff += take;
+    return take;
   }
 
   /** Writes a latin1 string (response heads: validated to be byte-safe) into slab memory. */
@@ -180,19 +198,9 @@ export class Lane {
 
   /** Copies bytes into slab memory (split across slabs when large). */
   writeBytes(b: Uint8Array): void {
-    let done = 0;
-    while (done < b.length) {
-      let room = this.slabCap - this.slabOff;
-      const left = b.length - done;
-      if (room < Math.min(left, MIN_SLAB)) {
-        this.newSlab(Math.min(left, MAX_SLAB));
-        room = this.slabCap - this.slabOff;
-      }
-      const take = Math.min(room, left);
-      const off = this.slabOff;
-      this.slabBuf!.set(b.subarray(done, done + take), off);
-      this.slabOff = off + take;
-      this.addHeap(off, take);
+    for (let done = 0; done < b.length; ) {
+      const take = this.copyPiece(b, done);
+      this.addHeap(this.slabOff - take, take);
       done += take;
     }
   }
@@ -204,19 +212,9 @@ export class Lane {
   stage(data: string | Uint8Array): Uint8Array[] {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     const views: Uint8Array[] = [];
-    let done = 0;
-    while (done < bytes.length) {
-      let room = this.slabCap - this.slabOff;
-      const left = bytes.length - done;
-      if (room < Math.min(left, MIN_SLAB)) {
-        this.newSlab(Math.min(left, MAX_SLAB));
-        room = this.slabCap - this.slabOff;
-      }
-      const take = Math.min(room, left);
-      const off = this.slabOff;
-      this.slabBuf!.set(bytes.subarray(done, done + take), off);
-      this.slabOff = off + take;
-      views.push(this.slabBuf!.subarray(off, off + take));
+    for (let done = 0; done < bytes.length; ) {
+      const take = this.copyPiece(bytes, done);
+      views.push(this.slabBuf!.subarray(this.slabOff - take, this.slabOff));
       done += take;
     }
     return views;
@@ -229,12 +227,7 @@ export class Lane {
       this.writeBytes(v);
       return;
     }
-    const n = this.nb;
-    if (n > 0 && this.kinds[n - 1] === L.KIND_HEAP && this.as[n - 1] === id && this.xs[n - 1]! + this.ys[n - 1]! === v.byteOffset) {
-      this.ys[n - 1] = this.ys[n - 1]! + v.length;
-      return;
-    }
-    this.push(L.KIND_HEAP, 0, id, v.byteOffset, v.length);
+    this.addHeap(v.byteOffset, v.length, id);
   }
 
   pushFile(fd: number, offset: number, length: number, ownFd: boolean): void {

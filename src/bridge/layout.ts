@@ -26,6 +26,7 @@ export const REQ_FLAG_KEEP_ALIVE = 1;
 export const REQ_FLAG_BODY_FOLLOWS = 2;
 export const REQ_FLAG_CHUNKED = 4;
 export const REQ_FLAG_EXPECT_CONTINUE = 8;
+export const REQ_FLAG_SECURE = 16;
 
 // RequestMsg field offsets (bytes).
 export const RQ_FLAGS = 5;

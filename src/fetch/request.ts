@@ -36,7 +36,7 @@ export class FetchRequest {
   #url: string | undefined;
   #headers: Headers | undefined;
   #signal: AbortSignal | undefined;
-  #stream: ReadableStream<Uint8Array> | null | undefined;
+  #stream: ReadableStream<Uint8Array<ArrayBuffer>> | null | undefined;
   #used = false;
   #native: Request | undefined;
   // The body went to the native Request: body reads go through it from then on.
@@ -67,7 +67,7 @@ export class FetchRequest {
           const a = this.#host.address;
           host = a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
         }
-        this.#url = `http://${host}${target.charCodeAt(0) === 0x2f ? target : `/${target}`}`;
+        this.#url = `${this.#req.secure ? 'https' : 'http'}://${host}${target.charCodeAt(0) === 0x2f ? target : `/${target}`}`;
       }
     }
     return this.#url;
@@ -107,14 +107,14 @@ export class FetchRequest {
     return cl !== undefined && cl !== '0';
   }
 
-  get body(): ReadableStream<Uint8Array> | null {
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
     if (this.#nativeBody) return this.#native!.body;
     if (this.#stream === undefined) {
       if (!this.#hasBody) {
         this.#stream = null;
       } else if (this.#used) {
         // Read already through text()/json()/...: a stream that is disturbed and empty.
-        const s = new ReadableStream<Uint8Array>({ pull: (c) => c.close() });
+        const s = new ReadableStream<Uint8Array<ArrayBuffer>>({ pull: (c) => c.close() });
         void s.getReader().read();
         this.#stream = s;
       } else {
@@ -145,10 +145,12 @@ export class FetchRequest {
     return this.#req.bytes();
   }
 
-  async bytes(): Promise<Uint8Array> {
+  async bytes(): Promise<Uint8Array<ArrayBuffer>> {
     const b = await this.#bytes();
-    // A plain Uint8Array, as the spec returns (brigade may hand out a Buffer).
-    return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.length);
+    // A plain Uint8Array over an unshared ArrayBuffer, as the spec returns
+    // (brigade may hand out a Buffer; body bytes are copied out of the ring).
+    if (Object.getPrototypeOf(b) === Uint8Array.prototype && b.buffer instanceof ArrayBuffer) return b as Uint8Array<ArrayBuffer>;
+    return b.buffer instanceof ArrayBuffer ? new Uint8Array(b.buffer, b.byteOffset, b.length) : new Uint8Array(b);
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
@@ -268,16 +270,19 @@ export class FetchRequest {
 // FetchRequest is a Request as far as TypeScript is concerned.
 export interface FetchRequest extends Request {}
 
-/** The request body as a pull-driven ReadableStream over brigade's body chunks. */
-function bodyStream(req: BrigadeRequestApi): ReadableStream<Uint8Array> {
+/**
+ * The request body as a pull-driven ReadableStream over brigade's body chunks
+ * (each copied out of the shared ring, so backed by a plain ArrayBuffer).
+ */
+function bodyStream(req: BrigadeRequestApi): ReadableStream<Uint8Array<ArrayBuffer>> {
   let it: AsyncIterator<Uint8Array> | undefined;
-  return new ReadableStream<Uint8Array>(
+  return new ReadableStream<Uint8Array<ArrayBuffer>>(
     {
       async pull(controller) {
         it ??= req.stream()[Symbol.asyncIterator]();
         const r = await it.next();
         if (r.done) controller.close();
-        else controller.enqueue(r.value);
+        else controller.enqueue(r.value.buffer instanceof ArrayBuffer ? (r.value as Uint8Array<ArrayBuffer>) : new Uint8Array(r.value));
       },
       async cancel() {
         await it?.return?.();

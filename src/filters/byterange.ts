@@ -72,6 +72,10 @@ export function planRanges(header: string, size: number, options: ByterangeOptio
     if (!Number.isSafeInteger(first) || !Number.isSafeInteger(last)) return { kind: 'ignore' };
     // "last < first" makes the whole ranges-specifier invalid (RFC 9110 §14.1.1).
     if (m[1] !== '' && m[2] !== '' && last < first) return { kind: 'ignore' };
+    // A zero-length representation: a non-zero suffix-range is its only
+    // satisfiable form (RFC 9110 §14.1.1), but no Content-Range can express an
+    // empty part, so the whole (empty) 200 is the answer rather than a 416.
+    if (size === 0 && m[1] === '' && last > 0) return { kind: 'ignore' };
     // A suffix longer than the representation means all of it (range-parser would drop it).
     if (m[1] === '' && last > size) norm.push('0-');
     else norm.push(`${m[1]}-${m[2]}`);

@@ -46,7 +46,7 @@ export interface CompressOptions {
   level?: number;
   /** Brotli quality, 0-11 (default 4: on-the-fly speed; 11 is for precompressing). */
   brotliQuality?: number;
-  /** Which content types to compress. Default: mime-db's `compressible` flag (and text/*, +json, +xml). */
+  /** Which content types to compress. Default: mime-db's `compressible` flag (and text/*, +json, +xml), but not application/octet-stream. */
   types?: (contentType: string) => boolean;
   /** Complete in-memory bodies up to this size are compressed synchronously in one call. Default 64 KiB. */
   syncLimit?: number;
@@ -86,9 +86,21 @@ function resolve(options: CompressOptions): Resolved {
     threshold,
     level,
     brotliQuality,
-    types: options.types ?? ((t) => compressible(t) === true),
+    types: options.types ?? isCompressibleType,
     syncLimit,
   };
+}
+
+/**
+ * The default type test: mime-db's `compressible` flag, except for
+ * application/octet-stream. mime-db (since 1.53) flags that as compressible,
+ * but it is the type of every file whose kind is unknown — archives, images
+ * and executables among them — so compressing it mostly burns CPU for nothing.
+ * nginx and httpd never compress it by default either.
+ */
+export function isCompressibleType(contentType: string): boolean {
+  const base = contentType.split(';')[0]!.trim().toLowerCase();
+  return base !== 'application/octet-stream' && compressible(base) === true;
 }
 
 /** Does the status carry a body worth compressing? */

@@ -12,6 +12,8 @@
 //   (the request is understood and refused; 404 would hide nothing useful).
 // - Dotfile segments below the root (not the root's own path): 'allow' serves
 //   them, 'deny' answers 403, 'ignore' answers 404 as if they did not exist.
+//   With wellKnown, a first segment '.well-known' (RFC 8615: ACME challenges,
+//   security.txt) is not hidden; dot segments inside it still are.
 // - A trailing slash survives, so the caller can tell '/dir/' from '/dir'.
 
 import * as path from 'node:path';
@@ -20,7 +22,19 @@ export type DotfilesPolicy = 'deny' | 'allow' | 'ignore';
 
 export type SafePathResult = { ok: true; path: string } | { ok: false; status: 400 | 403 | 404 };
 
-export function resolveSafePath(root: string, urlPath: string, opts: { dotfiles: DotfilesPolicy }): SafePathResult {
+export interface SafePathOptions {
+  dotfiles: DotfilesPolicy;
+  /** Exempt a first segment '.well-known' from the dotfiles policy. Default false. */
+  wellKnown?: boolean;
+}
+
+/** Whether a path segment at depth (0: directly below the root) counts as hidden. */
+export function isHiddenSegment(segment: string, depth: number, wellKnown: boolean): boolean {
+  if (segment.charCodeAt(0) !== 46 /* '.' */) return false;
+  return !(wellKnown && depth === 0 && segment === '.well-known');
+}
+
+export function resolveSafePath(root: string, urlPath: string, opts: SafePathOptions): SafePathResult {
   let decoded: string;
   try {
     decoded = decodeURIComponent(urlPath);
@@ -41,7 +55,8 @@ export function resolveSafePath(root: string, urlPath: string, opts: { dotfiles:
     }
     kept.push(seg);
   }
-  const hidden = kept.some((seg) => seg.charCodeAt(0) === 46 /* '.' */);
+  const wellKnown = opts.wellKnown ?? false;
+  const hidden = kept.some((seg, depth) => isHiddenSegment(seg, depth, wellKnown));
   if (hidden && opts.dotfiles !== 'allow') {
     return { ok: false, status: opts.dotfiles === 'deny' ? 403 : 404 };
   }

@@ -8,7 +8,9 @@
 // byterange (206/416, default on) and compress (off by default), which apply
 // only to the files this mount serves; with neither, responses keep the fast
 // path. Precompressed siblings (x.js.br, x.js.gz) are chosen here, before any
-// filter runs.
+// filter runs. What a request that names no file gets — a listing, the SPA
+// entry, a custom 404 page — is decided in the directory and missing branches
+// (listing.ts, fallback.ts); those responses run through the mount's filters.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -17,6 +19,8 @@ import { compress, negotiateEncoding, type CompressOptions } from '../filters/co
 import { evaluatePreconditions } from '../filters/conditional.js';
 import type { Filter, FilterContext } from '../filters/filter.js';
 import type { Handler, Request, Response } from '../types.js';
+import { isSpaRoute, notFoundPage, spaEntry } from './fallback.js';
+import { readListing, renderListing, type ListingRead } from './listing.js';
 import { contentTypeFor } from './mime.js';
 import { resolveSafePath, type DotfilesPolicy } from './safe-path.js';
 
@@ -25,6 +29,14 @@ export interface StaticOptions {
   index?: string[];
   /** Dotfile segments below the root: 'allow', 'deny' (403) or 'ignore' (404, the default). */
   dotfiles?: DotfilesPolicy;
+  /** Serve '/.well-known/…' (RFC 8615) whatever the dotfiles policy. Default true. */
+  wellKnown?: boolean;
+  /** An HTML listing for a directory without an index file. Default false (404). */
+  listing?: boolean;
+  /** SPA fallback: a missing extensionless path gets this file (true: 'index.html') with 200. Default off. */
+  spa?: boolean | string;
+  /** A file below the root sent with status 404 for this mount's 404s. Default: a plain-text 404. */
+  notFound?: string;
   /** Follow symlinks (default true); a link whose target lies outside the root is 404 either way. */
   followSymlinks?: boolean;
   /** Cache-Control max-age in seconds (default 0 → 'public, max-age=0'). */
@@ -73,6 +85,8 @@ export interface StaticMount {
 /** The options whose effect the native fast path reproduces (or, for index, leaves to JS). */
 const NATIVE_KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'index', 'dotfiles', 'followSymlinks', 'maxAge', 'compress', 'ranges', 'precompressed', 'nativeFastPath',
+  // These act only where no file is served (dot paths, directories, missing files): left to JS.
+  'wellKnown', 'listing', 'spa', 'notFound',
 ]);
 
 /** Sibling suffixes of precompressed variants, by coding, in the server's order of preference. */
@@ -83,7 +97,7 @@ const VARIANTS: readonly (readonly ['br' | 'gzip', string])[] = [
 
 type Opened =
   | { kind: 'file'; fd: number; stat: fs.Stats }
-  | { kind: 'dir' }
+  | { kind: 'dir'; real: string }
   | { kind: 'missing' }
   | { kind: 'error'; status: 403 | 404 | 500 };
 
@@ -228,6 +242,10 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
       throw new RangeError(`static: index entries are plain file names: ${JSON.stringify(name)}`);
     }
   }
+  const wellKnown = options.wellKnown ?? true;
+  const listing = options.listing ?? false;
+  const spaFile = spaEntry(options.spa);
+  const notFoundFile = notFoundPage(options.notFound);
   const cacheControl = `public, max-age=${maxAge}`;
   const ranges = options.ranges ?? true;
   const compressOption = options.compress ?? false;
@@ -286,7 +304,7 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
     }
     if (stat.isFile()) return { kind: 'file', fd, stat };
     closeFd(fd);
-    return stat.isDirectory() ? { kind: 'dir' } : { kind: 'missing' }; // FIFOs, sockets, devices
+    return stat.isDirectory() ? { kind: 'dir', real } : { kind: 'missing' }; // FIFOs, sockets, devices
   }
 
   // The precompressed sibling to send instead of name (fd/stat: the original),
@@ -376,9 +394,11 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
       sendStatus(res, 405);
       return;
     }
-    const resolved = resolveSafePath(rootAbs, '/' + rawRemainder(req), { dotfiles });
+    const remainder = rawRemainder(req);
+    const resolved = resolveSafePath(rootAbs, '/' + remainder, { dotfiles, wellKnown });
     if (!resolved.ok) {
-      sendStatus(res, resolved.status);
+      if (resolved.status === 404) await sendNotFound(req, res);
+      else sendStatus(res, resolved.status);
       return;
     }
 
@@ -393,7 +413,7 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
       return;
     }
     if (opened.kind === 'missing') {
-      sendStatus(res, 404);
+      await sendMissing(req, res, remainder);
       return;
     }
 
@@ -417,7 +437,77 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
         return;
       }
     }
-    sendStatus(res, 404); // no listing (yet)
+    if (listing) await sendListing(req, res, target, opened.real);
+    else await sendNotFound(req, res);
+  }
+
+  // Nothing at this path: the SPA entry for a client-side route, else the 404.
+  async function sendMissing(req: Request, res: Response, remainder: string): Promise<void> {
+    if (spaFile !== null && isSpaRoute(req.method, remainder)) {
+      const entry = path.join(rootAbs, spaFile);
+      const o = await open(entry);
+      if (o.kind === 'file') {
+        await deliver(req, res, entry, o.fd, o.stat);
+        return;
+      }
+    }
+    await sendNotFound(req, res);
+  }
+
+  // The notFound page with status 404 when it is a readable file below the
+  // root; the plain 404 otherwise. No validators: a 404 is not revalidated.
+  async function sendNotFound(req: Request, res: Response): Promise<void> {
+    if (notFoundFile !== null) {
+      const page = path.join(rootAbs, notFoundFile);
+      const o = await open(page);
+      if (o.kind === 'file') {
+        if (res.aborted || res.finished || res.headersSent) {
+          closeFd(o.fd);
+          return;
+        }
+        served.add(req);
+        res.status(404).setHeader('Content-Type', contentTypeFor(page)).setHeader('X-Content-Type-Options', 'nosniff');
+        if (o.stat.size === 0) {
+          closeFd(o.fd);
+          res.end();
+        } else {
+          res.sendFd(o.fd, 0, o.stat.size);
+        }
+        return;
+      }
+    }
+    sendStatus(res, 404);
+  }
+
+  async function sendListing(req: Request, res: Response, dir: string, dirReal: string): Promise<void> {
+    const base = await realRoot();
+    // Judged on the URL's path (lexical), not the link target: a parent link is
+    // about where the client is.
+    const atRoot = path.relative(rootAbs, dir) === '';
+    let read: ListingRead;
+    try {
+      read = await readListing({ rootReal: base, dirReal, atRoot, showHidden: dotfiles === 'allow', wellKnown, followSymlinks });
+    } catch (err) {
+      // Unreadable (403) or gone since the open (404).
+      const status = errorStatus(err);
+      if (status === 404) await sendNotFound(req, res);
+      else sendStatus(res, status);
+      return;
+    }
+    if (res.aborted || res.finished || res.headersSent) return;
+    let shown: string;
+    try {
+      shown = decodeURIComponent(req.path);
+    } catch {
+      shown = req.path;
+    }
+    served.add(req); // compress applies to listings too
+    res
+      .status(200)
+      .setHeader('Content-Type', 'text/html; charset=utf-8')
+      .setHeader('Cache-Control', 'no-cache')
+      .setHeader('X-Content-Type-Options', 'nosniff')
+      .end(renderListing(shown, read, atRoot));
   }
 
   const handler: Handler = async (req, res) => {
