@@ -313,6 +313,13 @@ elig('an option the fast path does not know keeps the mount in JS', async () => 
   assert.is(r.hits, 0);
 });
 
+elig('with the status page (observability) every request goes through JS', async () => {
+  const s = createServer({ port: 0, host: '127.0.0.1', status: true }).static('/', root);
+  const r = await hitsFor(s, ['/sub/x.json']);
+  assert.is(r.hits, 0);
+  assert.is(r.bodies[0], '{"x":1}\n');
+});
+
 elig('routes that win over the mount keep their paths', async () => {
   const s = createServer({ port: 0, host: '127.0.0.1' })
     .static('/', root)
