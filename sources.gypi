@@ -21,7 +21,14 @@
       "native/mpm/conn_thread.cc",
       "native/mpm/conn_thread_mpm.cc",
       "native/mpm/worker_mpm.cc",
-      "native/mpm/leader_mpm.cc"
+      "native/mpm/leader_mpm.cc",
+      "native/static/safe_path.cc",
+      "native/static/http_date.cc",
+      "native/static/conditional.cc",
+      "native/static/accept_encoding.cc",
+      "native/static/response_head.cc",
+      "native/static/file_cache.cc",
+      "native/static/static_mounts.cc"
     ],
     "brigade_addon_sources": [
       "native/binding.cc",

@@ -22,6 +22,7 @@
 #include "mpm/leader_mpm.h"
 #include "mpm/looper_mpm.h"
 #include "mpm/worker_mpm.h"
+#include "static/static_mounts.h"
 #include "tls/tls_server.h"
 
 namespace {
@@ -253,7 +254,9 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                         InstanceMethod<&NativeServer::Stats>("stats"),
                         InstanceMethod<&NativeServer::LaneStats>("laneStats"),
                         InstanceMethod<&NativeServer::LaneCount>("laneCount"),
-                        InstanceMethod<&NativeServer::ReloadTls>("reloadTls")});
+                        InstanceMethod<&NativeServer::ReloadTls>("reloadTls"),
+                        InstanceMethod<&NativeServer::SetStaticMounts>("setStaticMounts"),
+                        InstanceMethod<&NativeServer::DisableStaticFastPath>("disableStaticFastPath")});
   }
 
   explicit NativeServer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeServer>(info) {
@@ -547,6 +550,63 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     return ab;
   }
 
+  // setStaticMounts(mounts, mime: string[] (ext, type, ext, type...), { cacheEntries, validMs })
+  // Before start(): the mounts the native static fast path serves (src/static/native-mounts.ts).
+  Napi::Value SetStaticMounts(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (mpm_ || !info[0].IsArray() || !info[1].IsArray()) {
+      Napi::Error::New(env, "setStaticMounts: (mounts[], mime[]) before start()").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    auto strings = [](const Napi::Value& v) {
+      std::vector<std::string> out;
+      if (!v.IsArray()) return out;
+      Napi::Array a = v.As<Napi::Array>();
+      for (uint32_t i = 0; i < a.Length(); ++i) out.push_back(a.Get(i).ToString().Utf8Value());
+      return out;
+    };
+    std::vector<brigade::statics::Mount> mounts;
+    Napi::Array list = info[0].As<Napi::Array>();
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Object o = list.Get(i).As<Napi::Object>();
+      brigade::statics::Mount m;
+      m.prefix = o.Get("prefix").ToString().Utf8Value();
+      m.root = o.Get("root").ToString().Utf8Value();
+      m.dotfiles = static_cast<brigade::statics::Dotfiles>(opt_u32(o, "dotfiles", 0));
+      m.follow_symlinks = o.Get("followSymlinks").ToBoolean();
+      m.ranges = o.Get("ranges").ToBoolean();
+      m.precompressed = o.Get("precompressed").ToBoolean();
+      m.cache_control = o.Get("cacheControl").ToString().Utf8Value();
+      m.exclude_exact = strings(o.Get("excludeExact"));
+      m.exclude_prefix = strings(o.Get("excludePrefix"));
+      mounts.push_back(std::move(m));
+    }
+    std::unordered_map<std::string, std::string> mime;
+    std::vector<std::string> flat = strings(info[1]);
+    for (size_t i = 0; i + 1 < flat.size(); i += 2) mime.emplace(flat[i], flat[i + 1]);
+    Napi::Object opts = info[2].IsObject() ? info[2].As<Napi::Object>() : Napi::Object::New(env);
+    // The cache budget (open descriptors) is per server: thread-per-connection
+    // MPMs split it over their many loops.
+    const uint32_t total = opt_u32(opts, "cacheEntries", 1024);
+    const size_t per_loop = std::max<size_t>(1, total / std::max<size_t>(1, lanes_.size()));
+    const uint32_t valid_ms = opt_u32(opts, "validMs", 1000);
+    if (mounts.empty()) {
+      config_.statics.reset();
+    } else {
+      const bool per_connection_loops = mpm_name_ == "worker" || mpm_name_ == "leader";
+      statics_ = std::make_shared<brigade::statics::StaticMounts>(std::move(mounts), std::move(mime), per_loop, valid_ms,
+                                                                  per_connection_loops);
+      config_.statics = statics_;
+    }
+    return env.Undefined();
+  }
+
+  // Routes changed while running: the exclusions computed at listen() may be stale.
+  Napi::Value DisableStaticFastPath(const Napi::CallbackInfo& info) {
+    if (statics_) statics_->disable();
+    return info.Env().Undefined();
+  }
+
   Napi::Value LaneCount(const Napi::CallbackInfo& info) {
     return Napi::Number::New(info.Env(), static_cast<double>(lanes_.size()));
   }
@@ -594,13 +654,13 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
-    constexpr int kStats = 16;
+    constexpr int kStats = 17;
     uint64_t v[kStats] = {0};
     const char* names[kStats] = {"connectionsOpen", "connectionsTotal", "requestsTotal", "responsesTotal",
                                  "bytesWritten",    "fileFdsOpen",      "abortedTotal",  "errorsTotal",
                                  "timeoutsTotal",   "staleResponses",   "reading",       "writing",
                                  "keepAlive",       "lingering",        "inputBufferedBytes",
-                                 "fileReadsOffloaded"};
+                                 "fileReadsOffloaded", "staticFastHits"};
     if (mpm_) {
       for (uint32_t i = 0; i < mpm_->lanes(); ++i) {
         const auto& s = mpm_->stats(i);
@@ -609,7 +669,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
                                                   &s.aborted_total,    &s.errors_total,      &s.timeouts_total,
                                                   &s.stale_responses,  &s.reading,           &s.writing,
                                                   &s.keepalive,        &s.lingering,         &s.input_buffered,
-                                                  &s.file_reads_offloaded};
+                                                  &s.file_reads_offloaded, &s.static_fast_hits};
         for (int k = 0; k < kStats; ++k) v[k] += f[k]->load(std::memory_order_relaxed);
       }
     }
@@ -679,6 +739,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
 
   napi_env env_;
   brigade::conn::ServerConfig config_;
+  std::shared_ptr<brigade::statics::StaticMounts> statics_;
   uint32_t io_threads_ = 1;
   int listen_fd_ = -1;
   std::vector<LaneSlot> lanes_;

@@ -22,7 +22,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-fuzz"
-all_targets=(fuzz_parser fuzz_connection)
+all_targets=(fuzz_parser fuzz_connection fuzz_static)
 
 die() { echo "fuzz: $*" >&2; exit 1; }
 

@@ -3,6 +3,7 @@
 // sanitizer builds in build-asan/ use it).
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { NativeMountDescriptor } from './static/native-mounts.js';
 import type { NativeTlsConfig } from './tls/options.js';
 
 export interface NativeStats {
@@ -24,6 +25,8 @@ export interface NativeStats {
   inputBufferedBytes: number;
   /** File ranges not in the page cache that the event MPM's read pool fetched (the I/O thread did not wait). */
   fileReadsOffloaded: number;
+  /** Requests answered by the native static fast path, without JS. */
+  staticFastHits: number;
   slabs: {
     slabsTotal: number;
     slabsInUse: number;
@@ -131,6 +134,10 @@ export interface NativeServerHandle {
   /** Seven figures per lane (native/conn/lane_stats.h, decoded by src/status/lane-stats.ts). */
   laneStats(): Float64Array;
   laneCount(): number;
+  /** Before start(): the static mounts served natively (src/static/native-mounts.ts). */
+  setStaticMounts(mounts: NativeMountDescriptor[], mime: string[], options: { cacheEntries: number; validMs: number }): void;
+  /** Routes changed while running: every request goes to JS from now on. */
+  disableStaticFastPath(): void;
   reloadTls(tls: NativeTlsConfig): void;
 }
 

@@ -18,6 +18,8 @@ import { BrigadeResponse, type ResponseHost } from './response.js';
 import { Router } from './router.js';
 import type { Filter, FilterRegistration, FilterScope, SubrequestResult } from './filters/filter.js';
 import { runSubrequest, type SubrequestHost } from './subrequest.js';
+import { contentTypeTable } from './static/mime.js';
+import { nativeMounts, type RoutePattern } from './static/native-mounts.js';
 import { createStaticMount, type StaticOptions } from './static/static-handler.js';
 import type { Handler } from './types.js';
 import { createFetchHandler } from './fetch/handler.js';
@@ -75,6 +77,10 @@ export class Server implements LaneSink, ResponseHost {
   // The response of each pending request (a body failure is answered through it).
   private readonly responses = new WeakMap<BrigadeRequest, BrigadeResponse>();
   readonly filters: FilterRegistration[] = [];
+  // Every route pattern in registration order, and the static mounts' own
+  // filters: what decides which mounts the native fast path may serve.
+  private readonly routePatterns: RoutePattern[] = [];
+  private readonly mountFilters = new Set<FilterRegistration>();
   private nativeServer: NativeServerHandle | null = null;
   private lanes: Lane[] = [];
   // Unfinished requests by (lane, connection): they receive body chunks and aborts.
@@ -133,7 +139,14 @@ export class Server implements LaneSink, ResponseHost {
   route(method: string, pattern: string, handler: Handler): this {
     this.routesAdded = true;
     this.router.add(method === '*' ? '*' : method.toUpperCase(), pattern, handler);
+    this.routesChanged({ pattern });
     return this;
+  }
+
+  /** Routes added while listening may shadow a natively served mount: stop serving any natively. */
+  private routesChanged(route: RoutePattern): void {
+    this.routePatterns.push(route);
+    this.nativeServer?.disableStaticFastPath();
   }
   get(pattern: string, handler: Handler): this {
     return this.route('GET', pattern, handler);
@@ -167,8 +180,13 @@ export class Server implements LaneSink, ResponseHost {
     this.routesAdded = true;
     const mount = createStaticMount(path.resolve(dir), options);
     this.router.add('*', `${p}/*`, mount.handler);
+    this.routesChanged({ pattern: `${p}/*`, mount: { ...mount.config, prefix: p } });
     // The mount's filters (byterange, compress) act only on its own file responses.
-    for (const filter of mount.filters) this.filters.push({ filter, scope: { path: p } });
+    for (const filter of mount.filters) {
+      const reg: FilterRegistration = { filter, scope: { path: p } };
+      this.filters.push(reg);
+      this.mountFilters.add(reg);
+    }
     return this;
   }
 
@@ -248,6 +266,11 @@ export class Server implements LaneSink, ResponseHost {
     for (let i = 0; i < lanes; ++i) {
       this.lanes.push(new Lane(i, ns, this, reqBytes, respBytes, lanes > 4 ? 4096 : maxSlabs));
     }
+    // Responses made natively would carry no HSTS header and reach neither the
+    // access log nor the metrics: with those, every request goes through JS.
+    const nativeAllowed = this.observability === null && this.opts.hsts === undefined;
+    const mounts = nativeAllowed ? nativeMounts(this.routePatterns, this.filters.filter((r) => !this.mountFilters.has(r))) : [];
+    if (mounts.length > 0) ns.setStaticMounts(mounts, contentTypeTable(), { cacheEntries: 1024, validMs: 1000 });
     ns.start();
     this.nativeServer = ns;
     this._closing = false;
@@ -363,6 +386,8 @@ export class Server implements LaneSink, ResponseHost {
     this.nativeServer?.reloadTls(resolved);
     this.opts.native.tls = resolved;
     this.opts.hsts = hsts;
+    // The native static fast path sends no HSTS header.
+    if (hsts !== undefined) this.nativeServer?.disableStaticFastPath();
   }
 
   /** Per-class queue and goal figures; empty without service classes. */
@@ -377,7 +402,7 @@ export class Server implements LaneSink, ResponseHost {
       : {
           connectionsOpen: 0, connectionsTotal: 0, requestsTotal: 0, responsesTotal: 0, bytesWritten: 0,
           fileFdsOpen: 0, abortedTotal: 0, errorsTotal: 0, timeoutsTotal: 0, staleResponses: 0, reading: 0,
-          writing: 0, keepAlive: 0, lingering: 0, inputBufferedBytes: 0, fileReadsOffloaded: 0,
+          writing: 0, keepAlive: 0, lingering: 0, inputBufferedBytes: 0, fileReadsOffloaded: 0, staticFastHits: 0,
           slabs: { slabsTotal: 0, slabsInUse: 0, bytesInUse: 0, bytesReserved: 0, remoteFrees: 0, localFrees: 0, allocations: 0 },
         };
     return { ...base, poolsLive: this.pools.size, requestsPending: this.pendingCount };

@@ -7,6 +7,8 @@
 //   BENCH_BRIGADE_THREADS threads of the worker and leader MPMs
 //   BRIGADE_IO_THREADS   ioThreads of the event MPM
 //   DOCROOT              directory served at / (exact routes /plaintext and /json win)
+//   BENCH_STATIC_NATIVE  0: serve the docroot through the TypeScript handler
+//                        only (static option nativeFastPath: false), to compare
 //   TLS_CERT, TLS_KEY, TLS_SUITE  serve HTTPS (TLS 1.3 with that cipher suite)
 import * as brigade from '../../dist/index.js';
 
@@ -45,7 +47,7 @@ if (process.env.DOCROOT) {
     server.filter(brigade.ssi(), { contentTypes: ['text/html'] });
     server.filter(brigade.compress(), { contentTypes: ['text/html'] });
   }
-  server.static('/', process.env.DOCROOT);
+  server.static('/', process.env.DOCROOT, { nativeFastPath: process.env.BENCH_STATIC_NATIVE !== '0' });
 }
 
 process.on('SIGTERM', async () => {

@@ -380,14 +380,19 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
       body_follows = true;
     }
   }
-  const uint32_t msg_len = head_msg + inline_len;
-  uint8_t* p = reserve_or_block(ctx_, this, msg_len);
-  if (!p) return false;
-
   // The last request this connection will read (client asked to close, shutdown,
   // or the keep-alive request cap): JS must answer it with Connection: close.
   const bool last = !h.keep_alive || ctx_.draining ||
                     (cfg.max_keepalive_requests != 0 && next_seq_ + 1 >= cfg.max_keepalive_requests);
+  const uint32_t head_len = h.head_len;  // try_static() resets the parser (and so h)
+  if (!has_body && cfg.statics && try_static(buf, last)) {
+    *used = head_len;
+    return true;
+  }
+  const uint32_t msg_len = head_msg + inline_len;
+  uint8_t* p = reserve_or_block(ctx_, this, msg_len);
+  if (!p) return false;
+
   auto* m = reinterpret_cast<RequestMsg*>(p);
   m->len = bridge::align8(msg_len);
   m->type = bridge::kMsgRequest;
@@ -450,6 +455,42 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
     set_state(last ? State::kNoMore : State::kIdle);
   }
   parser_->reset();  // the head is in the ring now; the next request starts fresh
+  return true;
+}
+
+// The native static fast path (native/static/): a GET/HEAD for a file of an
+// eligible mount is answered here, in this loop, without a trip to JS. The
+// response takes its turn in the output queue like any other.
+bool Connection::try_static(const char* buf, bool last) {
+  if (!ctx_.statics) ctx_.statics = ctx_.config->statics->make_loop();
+  statics::StaticRequest rq;
+  rq.buf = buf;
+  rq.head = &parser_.head();
+  rq.last = last;
+  rq.now_ms = ctx_.now_ms;
+  rq.date_line = &ctx_.date.line();
+  statics::StaticAnswer a;
+  if (!ctx_.statics->answer(rq, &a)) return false;
+  const uint32_t seq = next_seq_++;
+  ctx_.stats->requests_total.fetch_add(1, std::memory_order_relaxed);
+  ctx_.stats->static_fast_hits.fetch_add(1, std::memory_order_relaxed);
+  queue_native(std::move(a.head), seq, false, false);
+  if (a.fd >= 0 && a.length > 0) {
+    OutBucket f;
+    f.kind = buckets::BucketKind::kFile;
+    f.fd = a.fd;
+    f.file_off = a.offset;
+    f.len = a.length;
+    f.file_ref = std::move(a.file_ref);  // the cache's descriptor stays open while this is queued
+    add_response_bucket(seq, std::move(f));
+  }
+  OutBucket e;
+  e.kind = buckets::BucketKind::kEor;
+  e.close_after = a.close;
+  add_response_bucket(seq, std::move(e));
+  head_pending_dispatch_ = false;
+  parser_.reset();
+  set_state(last ? State::kNoMore : State::kIdle);
   return true;
 }
 
@@ -624,6 +665,8 @@ void Connection::finish_close() {
   fd_ = -1;
   set_state(State::kClosed);
   ctx_.closed.push_back(this);
+  if (ctx_.statics && ctx_.stats->connections_open.load(std::memory_order_relaxed) <= ctx_.closed.size())
+    ctx_.statics->on_loop_idle();
 }
 
 }  // namespace brigade::conn

@@ -75,6 +75,7 @@ class Connection {
   size_t process(const char* buf, size_t len);
   size_t parse_and_dispatch(const char* buf, size_t len);
   bool dispatch_head(const char* buf, size_t avail, size_t* used);
+  bool try_static(const char* buf, bool last);
   bool forward_body(const char* buf, size_t len, size_t* used);
   bool can_take_request() const;
   void keep_leftover(const char* buf, size_t len, size_t consumed, bool from_inbuf);

@@ -35,8 +35,9 @@ struct IoStats {
   std::atomic<uint64_t> timeouts_total{0};
   std::atomic<uint64_t> stale_responses{0};   // responses for connections already gone
   std::atomic<uint64_t> reading{0}, writing{0}, keepalive{0}, lingering{0};
-  std::atomic<uint64_t> input_buffered{0};
-  std::atomic<uint64_t> file_reads_offloaded{0};  // file ranges read by the pool (not in the page cache)    // bytes of input connections hold (partial/pipelined requests)
+  std::atomic<uint64_t> input_buffered{0};        // bytes of input connections hold (partial/pipelined requests)
+  std::atomic<uint64_t> file_reads_offloaded{0};  // file ranges read by the pool (not in the page cache)
+  std::atomic<uint64_t> static_fast_hits{0};      // answered by the native static fast path
 };
 
 struct IoContext {
@@ -58,6 +59,8 @@ struct IoContext {
   uint32_t handshake_budget = 0;       // TLS handshake steps left this loop turn
   bool draining = false;               // graceful shutdown or hand-over: every request read now is the connection's last
   bool drain_close_idle = false;       // shutdown: close idle connections, and busy ones after their output
+  // This loop's static fast path (its own open-file cache), made on first use.
+  std::unique_ptr<statics::LoopResponder> statics;
 };
 
 }  // namespace brigade::conn

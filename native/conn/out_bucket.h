@@ -19,6 +19,7 @@ struct OutBucket {
   buckets::Slab* slab = nullptr;  // HEAP from JS: reference to drop on release
   std::shared_ptr<const std::string> owned;  // native-made bytes (error pages, 100 Continue)
   int fd = -1;                    // FILE
+  std::shared_ptr<const void> file_ref;  // FILE not owned: keeps a shared descriptor open
   uint64_t file_off = 0;          // FILE: next offset to send
   uint32_t pool_id = 0;           // EOR: JS pool to notify (0 = none)
   uint32_t seq = 0;               // request this bucket belongs to

@@ -2,10 +2,12 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 
 #include "conn/transport.h"
 #include "http/request_classifier.h"
 #include "http/request_parser.h"
+#include "static/static_hook.h"
 
 namespace brigade::conn {
 
@@ -40,6 +42,8 @@ struct ServerConfig {
   uint32_t max_keepalive_requests = 0;    // 0 = unlimited
   TransportSource* tls = nullptr;         // TLS listener: a transport per connection (owned by the server)
   http::RequestClassifier classifier;     // service classes (off unless set from TypeScript)
+  // Static mounts served without JS (native/static/); null: none.
+  std::shared_ptr<const statics::Responder> statics;
 };
 
 }  // namespace brigade::conn

@@ -214,6 +214,7 @@ void Connection::release(OutBucket& b, bool sent) {
         ctx_.stats->file_fds_open.fetch_sub(1, std::memory_order_relaxed);
       }
       b.fd = -1;
+      b.file_ref.reset();
       break;
     case buckets::BucketKind::kEor:
       // During an abort the request is not "done" for pipelining purposes, but its

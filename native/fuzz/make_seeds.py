@@ -207,3 +207,42 @@ C("ring-backpressure", [CONNECT, CONNECT] + [WRITE(0, req("POST /p HTTP/1.1", "H
                                                    + "p" * 3000)] * 2 + [REPEAT(0, 40), TURN, TURN, TURN, DRAIN,
                                                                          TURN, DRAIN, TURN],
   cfg0=0x10, cfg1=0xFC)
+
+
+# ------------------------------------------------------------- fuzz_static ---
+# byte 0 flags (bits: %3 dotfiles policy, 0x02 close, 0x04 HEAD, 0x08/0x10/
+# 0x20/0x40 force empty Range/If-Match/If-None-Match/If-Unmodified-Since,
+# 0x80 a real mtime), then '\n'-separated fields: path, Range, If-Range,
+# If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since,
+# Accept-Encoding, file size (decimal).
+
+def S(name, flags, path="/a.txt", rng="", if_range="", if_match="", inm="", ims="", ius="", ae="", size="1024"):
+    fields = [path, rng, if_range, if_match, inm, ims, ius, ae, size]
+    write("fuzz_static", name, bytes([flags]) + "\n".join(fields).encode("latin1"))
+
+
+LM = "Tue, 05 Mar 2024 06:07:08 GMT"
+ETAG = 'W/"400-18e0d39135b"'
+S("plain", 0x80)
+S("encoded", 0x80, path="/sp%20ace/%61.txt")
+S("traversal", 0x80, path="/a/../../etc/passwd")
+S("dotfile-allowed", 0x81, path="/.well-known/x")
+S("trailing-slash", 0x80, path="/dir/")
+S("bad-escape", 0x80, path="/a%zz%2")
+S("range", 0x80, rng="bytes=0-9")
+S("range-suffix", 0x80, rng="bytes=-5")
+S("range-open", 0x80, rng="bytes=1000-")
+S("range-416", 0x80, rng="bytes=5000-")
+S("range-list", 0x80, rng="bytes=0-1,5-6")
+S("if-range-date", 0x80, rng="bytes=0-9", if_range=LM)
+S("if-range-etag", 0x80, rng="bytes=0-9", if_range=ETAG)
+S("inm", 0x80, inm=ETAG)
+S("inm-list", 0x80, inm='"x", ' + ETAG)
+S("ims", 0x80, ims=LM)
+S("if-match-star", 0x80, if_match="*")
+S("if-match-bad", 0x80, if_match="abc, *")
+S("ius", 0x80, ius="Mon, 04 Mar 2024 06:07:08 GMT")
+S("ae", 0x80, ae="gzip;q=0.5, br;q=0.8, identity;q=0")
+S("ae-star", 0x80, ae="*;q=0")
+S("head-412", 0x84, if_match='"x"')
+S("empty-file-range", 0x80, rng="bytes=0-", size="0")

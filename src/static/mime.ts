@@ -13,6 +13,10 @@ const UTF8_TYPES = new Set(['application/javascript', 'application/json', 'image
 const MAX_CACHED = 512;
 const cache = new Map<string, string>();
 
+function withCharset(type: string): string {
+  return type.startsWith('text/') || UTF8_TYPES.has(type) ? `${type}; charset=utf-8` : type;
+}
+
 export function contentTypeFor(filePath: string): string {
   const ext = path.extname(filePath).toLowerCase();
   if (ext === '') return DEFAULT_CONTENT_TYPE;
@@ -20,10 +24,22 @@ export function contentTypeFor(filePath: string): string {
   if (hit !== undefined) return hit;
 
   const type = mime.lookup(ext);
-  let value = DEFAULT_CONTENT_TYPE;
-  if (type !== false) {
-    value = type.startsWith('text/') || UTF8_TYPES.has(type) ? `${type}; charset=utf-8` : type;
-  }
+  const value = type === false ? DEFAULT_CONTENT_TYPE : withCharset(type);
   if (cache.size < MAX_CACHED) cache.set(ext, value);
   return value;
+}
+
+/**
+ * The whole table contentTypeFor() answers from, flattened as
+ * [extension (lower case, no dot), Content-Type, ...]: handed to the native
+ * static fast path, so both paths name every file alike. Extensions it lacks
+ * are application/octet-stream on both.
+ */
+export function contentTypeTable(): string[] {
+  const out: string[] = [];
+  for (const ext of Object.keys(mime.types)) {
+    const type = mime.lookup(ext);
+    if (type !== false && ext === ext.toLowerCase()) out.push(ext, withCharset(type));
+  }
+  return out;
 }

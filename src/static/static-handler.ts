@@ -59,6 +59,27 @@ export interface StaticOptions {
    * new as x.js and the client accepts its coding. Default: on when compress is on.
    */
   precompressed?: boolean;
+  /**
+   * Let the native static fast path serve this mount's files when no
+   * TypeScript filter applies to them (docs/static.md). Default true; false
+   * keeps every request in the TypeScript handler.
+   */
+  nativeFastPath?: boolean;
+}
+
+/** A mount's resolved settings, as the native fast path needs them (src/static/native-mounts.ts). */
+export interface StaticMountConfig {
+  /** The URL prefix without a trailing '/' ('' for '/'); set by Server.static(). */
+  prefix: string;
+  root: string;
+  dotfiles: DotfilesPolicy;
+  followSymlinks: boolean;
+  ranges: boolean;
+  /** On-the-fly compression: a TypeScript filter, so never native. */
+  compress: boolean;
+  precompressed: boolean;
+  cacheControl: string;
+  nativeFastPath: boolean;
 }
 
 /** What server.static() installs: the handler and the filters for the files it serves. */
@@ -66,7 +87,16 @@ export interface StaticMount {
   handler: Handler;
   /** Register each with the mount's path prefix; they act only on this mount's file responses. */
   filters: Filter<unknown>[];
+  /** The settings the native fast path needs ('prefix' is filled in by the server). */
+  config: StaticMountConfig;
 }
+
+/** The options whose effect the native fast path reproduces (or, for index, leaves to JS). */
+const NATIVE_KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'index', 'dotfiles', 'followSymlinks', 'maxAge', 'compress', 'ranges', 'precompressed', 'nativeFastPath',
+  // These act only where no file is served (dot paths, directories, missing files): left to JS.
+  'wellKnown', 'listing', 'spa', 'notFound',
+]);
 
 /** Sibling suffixes of precompressed variants, by coding, in the server's order of preference. */
 const VARIANTS: readonly (readonly ['br' | 'gzip', string])[] = [
@@ -502,5 +532,19 @@ export function createStaticMount(root: string, options: StaticOptions = {}): St
       sendStatus(res, 500);
     }
   };
-  return { handler, filters };
+  // An option the native fast path does not know could change what a file
+  // response looks like: such a mount stays in TypeScript.
+  const knownToNative = Object.keys(options).every((k) => NATIVE_KNOWN_OPTIONS.has(k));
+  const config: StaticMountConfig = {
+    prefix: '',
+    root: rootAbs,
+    dotfiles,
+    followSymlinks,
+    ranges,
+    compress: compressOption !== false,
+    precompressed,
+    cacheControl,
+    nativeFastPath: (options.nativeFastPath ?? true) && knownToNative,
+  };
+  return { handler, filters, config };
 }
