@@ -465,7 +465,7 @@ bool Connection::try_static(const char* buf, bool last) {
   if (!ctx_.statics) ctx_.statics = ctx_.config->statics->make_loop();
   statics::StaticRequest rq;
   rq.buf = buf;
-  rq.head = &parser_.head();
+  rq.head = &parser_->head();
   rq.last = last;
   rq.now_ms = ctx_.now_ms;
   rq.date_line = &ctx_.date.line();
