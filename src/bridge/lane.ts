@@ -6,6 +6,14 @@ import type { NativeServerHandle } from '../native.js';
 import { fast, type FastBuffer } from './fast-buffer.js';
 import * as L from './layout.js';
 
+// Write backpressure (Lane.backpressure): look every 4 MiB of new slab
+// memory; wait above 32 MiB unsent, until below 8 MiB (or 24 MiB less), for
+// at most ~1,000 polls of 1 ms.
+const BACKPRESSURE_CHECK = 4 << 20;
+const BACKPRESSURE_HIGH = 32 << 20;
+const BACKPRESSURE_LOW = 8 << 20;
+const BACKPRESSURE_MAX_POLLS = 1000;
+
 export interface LaneSink {
   /** Called for every message in the request ring, in order, during drain(). */
   onMessage(lane: Lane, type: number, pos: number): void;
@@ -55,6 +63,9 @@ export class Lane {
   private as = new Uint32Array(16);
   private xs = new Float64Array(16);
   private ys = new Float64Array(16);
+
+  // Write backpressure (see backpressure()): new slab bytes since the last look.
+  private slabBytesSinceCheck = 0;
 
   private inDrain = false;
   private wakePending = false;
@@ -131,6 +142,7 @@ export class Lane {
       buf = fast(Buffer.from(ab));
       this.slabCache[id] = buf;
     }
+    this.slabBytesSinceCheck += buf.length;
     this.slabId = id;
     this.slabBuf = buf;
     this.liveSlabs.set(buf.buffer, id);
@@ -256,6 +268,43 @@ export class Lane {
     const a = new Uint32Array(cap); a.set(this.as); this.as = a;
     const x = new Float64Array(cap); x.set(this.xs); this.xs = x;
     const y = new Float64Array(cap); y.set(this.ys); this.ys = y;
+  }
+
+  /**
+   * Write backpressure for producers that can wait (filters that await
+   * ctx.pass(), which the network filter ends in): after every
+   * BACKPRESSURE_CHECK bytes of new slab memory, looks at how much slab memory
+   * the native writers have not released yet. At or above the high-water mark
+   * it returns a promise that resolves once that has fallen (below the
+   * low-water mark, or by the difference of the two marks) or after a bounded
+   * wait; otherwise null. A fast producer on the event MPM (whose I/O thread
+   * writes while JS goes on producing) thus stays within tens of MiB instead
+   * of buffering the whole body. res.write() does not wait: a handler that
+   * writes a huge body in one go buffers it, as node:http does.
+   */
+  backpressure(): Promise<void> | null {
+    if (this.slabBytesSinceCheck < BACKPRESSURE_CHECK) return null;
+    this.slabBytesSinceCheck = 0;
+    const start = this.slabBytesInUse();
+    if (start < BACKPRESSURE_HIGH) return null;
+    return new Promise((resolve) => {
+      let polls = 0;
+      const tick = (): void => {
+        const now = this.slabBytesInUse();
+        const fell = now < BACKPRESSURE_LOW || now <= start - (BACKPRESSURE_HIGH - BACKPRESSURE_LOW);
+        if (fell || ++polls >= BACKPRESSURE_MAX_POLLS) resolve();
+        else setTimeout(tick, 1);
+      };
+      setTimeout(tick, 1);
+    });
+  }
+
+  private slabBytesInUse(): number {
+    try {
+      return this.native.stats().slabs.bytesInUse;
+    } catch {
+      return 0; // stopped: nothing to wait for
+    }
   }
 
   /** Drops the buckets assembled so far (an error before emit). */

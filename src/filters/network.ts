@@ -42,6 +42,9 @@ export function networkFilter(target: NetworkTarget): Filter<never> {
       }
       if (n > 0) lane.emit(target.conn, target.seq);
       brigade.buckets.length = 0;
+      // A producer that awaits pass() slows to the writers' pace (bounded memory).
+      const wait = lane.backpressure();
+      if (wait) return wait;
     },
   };
 }
