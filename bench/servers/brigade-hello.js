@@ -43,9 +43,13 @@ if (process.env.DOCROOT) {
   // `ssi on; gzip on` and Apache's INCLUDES;DEFLATE chain (the static mount's
   // own `ssi`/`compress` options would do the same for its files only). The
   // check keeps the script usable against an older dist without ssi.
+  // Scoped to the SSI page's path as well: a filter whose scope covers the
+  // whole mount keeps every file of it off the native static fast path (the
+  // content-type scope is decided per response, in JS), so a global
+  // registration would send /1k.bin through TypeScript too.
   if (typeof brigade.ssi === 'function') {
-    server.filter(brigade.ssi(), { contentTypes: ['text/html'] });
-    server.filter(brigade.compress(), { contentTypes: ['text/html'] });
+    server.filter(brigade.ssi(), { path: '/index.shtml', contentTypes: ['text/html'] });
+    server.filter(brigade.compress(), { path: '/index.shtml', contentTypes: ['text/html'] });
   }
   server.static('/', process.env.DOCROOT, { nativeFastPath: process.env.BENCH_STATIC_NATIVE !== '0' });
 }

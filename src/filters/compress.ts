@@ -33,7 +33,7 @@ import Negotiator from 'negotiator';
 import { Brigade } from '../brigade/brigade.js';
 import { Bucket, EosBucket, FileBucket, FlushBucket, HeapBucket, ImmortalBucket } from '../brigade/bucket.js';
 import type { Filter, FilterContext, ResponseHead } from './filter.js';
-import { FILE_READ_CHUNK, readFileChunks } from './read-file-chunks.js';
+import { FILE_READ_CHUNK, readFileChunks, readFileChunksSync } from './read-file-chunks.js';
 
 export type Coding = 'br' | 'gzip' | 'deflate';
 
@@ -229,9 +229,24 @@ class Compressor {
 }
 
 interface CompressState {
-  /** 'pass': stays out; 'compress': streaming; 'done': EOS went through. */
-  mode: 'pass' | 'compress' | 'done';
+  /**
+   * 'pass': stays out; 'collect': a small body arriving in pieces is held
+   * until EOS (then compressed in one call) or until it outgrows syncLimit;
+   * 'compress': streaming; 'done': EOS went through.
+   */
+  mode: 'pass' | 'collect' | 'compress' | 'done';
   z: Compressor | null;
+  coding: Coding | null;
+  held: Brigade | null;
+}
+
+/**
+ * Can this (partial) body still be compressed in one synchronous call at EOS?
+ * Small file ranges count too (an SSI page splices included files in as FILE
+ * buckets): they are read synchronously, like the page itself.
+ */
+function collectable(b: Brigade, o: Resolved): boolean {
+  return b.length <= o.syncLimit && !b.hasFlush;
 }
 
 /** The compression output filter (content-set). Register it with server.filter(compress(), scope). */
@@ -250,16 +265,28 @@ export function compress(options: CompressOptions = {}): Filter<CompressState> {
       if (!state) {
         const coding = decide(ctx, brigade, o);
         if (coding === null) {
-          ctx.state = { mode: 'pass', z: null };
+          ctx.state = { mode: 'pass', z: null, coding: null, held: null };
           return ctx.pass(brigade);
         }
         setEncodingHeaders(ctx.response, coding);
-        if (brigade.hasEos && brigade.length <= o.syncLimit && brigade.buckets.every((b) => !(b instanceof FileBucket))) {
-          ctx.state = { mode: 'done', z: null };
-          return ctx.pass(compressWhole(coding, o, brigade));
-        }
-        state = { mode: 'compress', z: new Compressor(coding, o, brigade.hasEos ? brigade.length : 0) };
+        state = { mode: 'collect', z: null, coding, held: new Brigade() };
         ctx.state = state;
+      }
+      if (state.mode === 'collect') {
+        // A body of a few KiB that comes in several brigades (a filter such as
+        // SSI in front, a handler's writes) is still compressed in one call
+        // rather than through a zlib stream and the thread pool.
+        const held = state.held!.concat(brigade.hasEos ? brigade : brigade.setaside());
+        if (collectable(held, o)) {
+          if (!held.hasEos) return;
+          state.mode = 'done';
+          state.held = null;
+          return ctx.pass(compressWhole(state.coding!, o, held));
+        }
+        state.mode = 'compress';
+        state.held = null;
+        state.z = new Compressor(state.coding!, o, held.hasEos ? held.length : 0);
+        return compressStream(ctx, state, held);
       }
       if (state.mode !== 'compress') return ctx.pass(brigade);
       return compressStream(ctx, state, brigade);
@@ -314,6 +341,8 @@ function compressWhole(coding: Coding, o: Resolved, brigade: Brigade): Brigade {
       if (b.length === 0) rest.push(b);
     } else if (b instanceof HeapBucket || b instanceof ImmortalBucket) {
       parts.push(b.bytes);
+    } else if (b instanceof FileBucket) {
+      for (const piece of readFileChunksSync(b)) parts.push(piece);
     } else if (b instanceof EosBucket) {
       eos = true;
     }
