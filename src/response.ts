@@ -4,8 +4,7 @@
 // the head is serialised: a complete body gets Content-Length, a streamed one
 // chunked coding on HTTP/1.1 and close-delimited on HTTP/1.0.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import mime from 'mime-types';
+import { openFileRange } from './open-file-range.js';
 import type { Lane } from './bridge/lane.js';
 import * as L from './bridge/layout.js';
 import { Brigade } from './brigade/brigade.js';
@@ -349,29 +348,9 @@ export class BrigadeResponse implements Response {
   }
 
   async sendFile(file: string, options: SendFileOptions = {}): Promise<void> {
-    const fd = await new Promise<number>((resolve, reject) =>
-      fs.open(file, 'r', (err, d) => (err ? reject(err) : resolve(d))),
-    );
-    let size: number;
-    try {
-      const st = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (err, s) => (err ? reject(err) : resolve(s))));
-      if (!st.isFile()) throw Object.assign(new Error(`not a regular file: ${file}`), { code: 'EISDIR' });
-      size = st.size;
-    } catch (err) {
-      fs.close(fd, () => {});
-      throw err;
-    }
-    const offset = options.offset ?? 0;
-    const length = options.length ?? Math.max(0, size - offset);
-    if (offset < 0 || length < 0 || offset + length > size) {
-      fs.close(fd, () => {});
-      throw new RangeError('sendFile: range outside the file');
-    }
-    if (!this.hasHeader('content-type')) {
-      const type = options.contentType ?? (mime.contentType(path.extname(file)) || 'application/octet-stream');
-      this.setHeader('Content-Type', type);
-    }
-    this.sendFd(fd, offset, length);
+    const r = await openFileRange(file, options);
+    if (!this.hasHeader('content-type')) this.setHeader('Content-Type', r.contentType);
+    this.sendFd(r.fd, r.offset, r.length);
   }
 
   /** Forces everything written so far onto the wire (a FLUSH bucket through the chain). */

@@ -17,8 +17,7 @@
 // - Flow control: each body brigade is handed to the consumer one at a time;
 //   a filter of the subrequest that awaits ctx.pass() waits for the consumer.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import mime from 'mime-types';
+import { openFileRange } from './open-file-range.js';
 import { Brigade } from './brigade/brigade.js';
 import { EosBucket, FileBucket, HeapBucket } from './brigade/bucket.js';
 import { closeQuietly } from './fd.js';
@@ -256,26 +255,9 @@ class SubResponse implements Response {
     this.done = true;
   }
   async sendFile(file: string, options: SendFileOptions = {}): Promise<void> {
-    const fd = await new Promise<number>((resolve, reject) => fs.open(file, 'r', (err, d) => (err ? reject(err) : resolve(d))));
-    let size: number;
-    try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) throw Object.assign(new Error(`not a regular file: ${file}`), { code: 'EISDIR' });
-      size = st.size;
-    } catch (err) {
-      fs.close(fd, () => {});
-      throw err;
-    }
-    const offset = options.offset ?? 0;
-    const length = options.length ?? Math.max(0, size - offset);
-    if (offset < 0 || length < 0 || offset + length > size) {
-      fs.close(fd, () => {});
-      throw new RangeError('sendFile: range outside the file');
-    }
-    if (!this.hasHeader('content-type')) {
-      this.setHeader('Content-Type', options.contentType ?? (mime.contentType(path.extname(file)) || 'application/octet-stream'));
-    }
-    this.sendFd(fd, offset, length);
+    const r = await openFileRange(file, options);
+    if (!this.hasHeader('content-type')) this.setHeader('Content-Type', r.contentType);
+    this.sendFd(r.fd, r.offset, r.length);
   }
   flush(): void {
     // Nothing to push: the parent decides when its body goes out.

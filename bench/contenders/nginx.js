@@ -86,6 +86,24 @@ http {
 `;
 }
 
+/** Writes the config into prefix and says how to start nginx on a free port (tls: see nginxConf). */
+export async function nginxLaunch(ctx, prefix, tls = null) {
+  const port = await freePort();
+  const conf = path.join(prefix, 'nginx.conf');
+  writeFileSync(conf, nginxConf({ prefix, port, docroot: ctx.docroot, workers: ctx.serverCpuCount, tls }));
+  return {
+    command: BINARY,
+    args: ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'],
+    env: {},
+    cwd: prefix,
+    ready: 'port',
+    port,
+    pidFile: path.join(prefix, 'nginx.pid'),
+    script: conf,
+    logFile: path.join(prefix, 'error.log'),
+  };
+}
+
 export function nginxContenders() {
   let prefix = null;
   return [
@@ -101,22 +119,7 @@ export function nginxContenders() {
         mkdirSync(prefix, { recursive: true });
         return null;
       },
-      async launch(ctx) {
-        const port = await freePort();
-        const conf = path.join(prefix, 'nginx.conf');
-        writeFileSync(conf, nginxConf({ prefix, port, docroot: ctx.docroot, workers: ctx.serverCpuCount }));
-        return {
-          command: BINARY,
-          args: ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'],
-          env: {},
-          cwd: prefix,
-          ready: 'port',
-          port,
-          pidFile: path.join(prefix, 'nginx.pid'),
-          script: conf,
-          logFile: path.join(prefix, 'error.log'),
-        };
-      },
+      launch: (ctx) => nginxLaunch(ctx, prefix),
       version: nginxVersion,
     },
   ];

@@ -2,12 +2,11 @@
 // certificate (bench/lib/tls-cert.js), TLS 1.3 only, one cipher suite
 // (TLS_AES_128_GCM_SHA256), keep-alive. They take part in the plaintext and
 // static workloads only; every other workload is N/A for them.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { brigadeContender } from './brigade.js';
-import { NGINX_BINARY, nginxConf, nginxVersion } from './nginx.js';
+import { NGINX_BINARY, nginxLaunch, nginxVersion } from './nginx.js';
 import { ensurePackage } from '../lib/install.js';
-import { freePort } from '../lib/server-process.js';
 import { benchCertificate, TLS_SUITE } from '../lib/tls-cert.js';
 
 export const TLS_WORKLOADS = ['plaintext', 'static-1k', 'static-1m'];
@@ -54,23 +53,7 @@ function nginxTls() {
       mkdirSync(prefix, { recursive: true });
       return null;
     },
-    async launch(ctx) {
-      const port = await freePort();
-      const conf = path.join(prefix, 'nginx.conf');
-      const tls = { cert: cert.cert, key: cert.key, suite: TLS_SUITE };
-      writeFileSync(conf, nginxConf({ prefix, port, docroot: ctx.docroot, workers: ctx.serverCpuCount, tls }));
-      return {
-        command: NGINX_BINARY,
-        args: ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'],
-        env: {},
-        cwd: prefix,
-        ready: 'port',
-        port,
-        pidFile: path.join(prefix, 'nginx.pid'),
-        script: conf,
-        logFile: path.join(prefix, 'error.log'),
-      };
-    },
+    launch: (ctx) => nginxLaunch(ctx, prefix, { cert: cert.cert, key: cert.key, suite: TLS_SUITE }),
     version: nginxVersion,
   };
 }
