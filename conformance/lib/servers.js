@@ -25,8 +25,9 @@ export function ensureNginx({ allowInstall, log }) {
  * nginx.conf for the comparison. Where nginx has a knob for a policy that is
  * configuration in brigade too (the type table, charset, gzip types and
  * threshold), it is set to brigade's choice, so that only behaviour is compared.
+ * `extra`: more http-level directives (the framing audit's short timeouts).
  */
-export function nginxConf({ prefix, port, docroot, fileNames }) {
+export function nginxConf({ prefix, port, docroot, fileNames, extra = [] }) {
   const types = new Map(); // base type -> extensions
   const charsetTypes = new Set();
   for (const name of fileNames) {
@@ -68,7 +69,7 @@ ${typeLines}
     fastcgi_temp_path ${prefix}/fastcgi;
     uwsgi_temp_path ${prefix}/uwsgi;
     scgi_temp_path ${prefix}/scgi;
-    server {
+${extra.map((line) => `    ${line}\n`).join('')}    server {
         listen 127.0.0.1:${port};
         root ${docroot};
         location / { }
@@ -78,12 +79,12 @@ ${typeLines}
 }
 
 /** Starts nginx; resolves the bench's process handle (port in handle.port). */
-export async function startNginx({ tmp, docroot, fileNames }) {
+export async function startNginx({ tmp, docroot, fileNames, extra = [] }) {
   const prefix = path.join(tmp, 'nginx');
   mkdirSync(prefix, { recursive: true });
   const port = await freePort();
   const conf = path.join(prefix, 'nginx.conf');
-  writeFileSync(conf, nginxConf({ prefix, port, docroot, fileNames }));
+  writeFileSync(conf, nginxConf({ prefix, port, docroot, fileNames, extra }));
   const launch = {
     command: NGINX,
     args: ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'],
