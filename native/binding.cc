@@ -264,6 +264,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     auto& c = config_;
     c.limits.max_request_line = opt_u32(o, "maxRequestLine", c.limits.max_request_line);
     c.limits.max_head_bytes = opt_u32(o, "maxHeaderBytes", c.limits.max_head_bytes);
+    c.limits.max_field_line = opt_u32(o, "maxHeaderLine", c.limits.max_field_line);
     c.limits.max_headers = std::min<uint32_t>(opt_u32(o, "maxHeaders", c.limits.max_headers), brigade::http::kMaxHeaders);
     c.max_body = static_cast<uint64_t>(opt_num(o, "maxBodyBytes", static_cast<double>(c.max_body)));
     c.limits.max_body = c.max_body;

@@ -15,6 +15,8 @@ export interface LimitOptions {
   maxHeaderBytes?: number;
   /** Header fields before 431 (default 100). */
   maxHeaders?: number;
+  /** Bytes of one header field line (name, colon and value) before 431 (default 8192, as nginx and Apache). */
+  maxHeaderLine?: number;
   /** Request body bytes before 413 (default 1 MiB). */
   maxBodyBytes?: number;
   /** Open connections; accepting pauses above it (default 10000). */
@@ -169,6 +171,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     maxRequestLine: int('limits.maxRequestLine', l.maxRequestLine, 8192, 256, 1 << 20),
     maxHeaderBytes,
     maxHeaders: int('limits.maxHeaders', l.maxHeaders, 100, 1, 128),
+    maxHeaderLine: int('limits.maxHeaderLine', l.maxHeaderLine, 8192, 256, 1 << 20),
     maxBodyBytes: int('limits.maxBodyBytes', l.maxBodyBytes, 1 << 20, 0, Number.MAX_SAFE_INTEGER),
     inlineBodyMax: 64 * 1024,
     headerTimeout: int('timeouts.header', t.header, 20000, 1, U32),

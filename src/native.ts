@@ -67,6 +67,7 @@ export interface NativeConfig {
   maxRequestLine: number;
   maxHeaderBytes: number;
   maxHeaders: number;
+  maxHeaderLine: number;
   maxBodyBytes: number;
   inlineBodyMax: number;
   headerTimeout: number;

@@ -328,7 +328,11 @@ ParseResult RequestParser::parse(const char* buf, size_t len) {
           if (std::memcmp(v, "HTTP/", 5) != 0 || !(kClass[v[5]] & kDigit) || v[6] != '.' ||
               !(kClass[v[7]] & kDigit))
             return fail(400, "invalid HTTP version");
-          return fail(505, "HTTP version not supported");
+          // RFC 9112 §2.3 / RFC 9110 §2.5: a higher minor version of a major
+          // version we implement SHOULD be processed as the highest minor we
+          // conform to (HTTP/1.2 is read as HTTP/1.1). Other majors: 505.
+          if (v[5] != '1') return fail(505, "HTTP version not supported");
+          head_.version_minor = 1;
         }
         ++p;
         state_ = kReqLf;
@@ -363,6 +367,7 @@ ParseResult RequestParser::parse(const char* buf, size_t len) {
         while (p + 4 <= end && (kClass[b[p]] & kClass[b[p + 1]] & kClass[b[p + 2]] & kClass[b[p + 3]] & kTchar))
           p += 4;
         while (p < end && (kClass[b[p]] & kTchar)) ++p;
+        if (p - line_start_ > limits_.max_field_line) return fail(431, "header field line too long");
         if (p >= end) goto need_more;
         // Whitespace between name and colon is a smuggling vector: reject.
         if (b[p] != ':') return fail(400, "invalid field name");
@@ -381,6 +386,8 @@ ParseResult RequestParser::parse(const char* buf, size_t len) {
       }
       case kValue: {
         p = scan_value(b, p, end);
+        // Trailing OWS counts: the limit is on the line as received.
+        if (p - line_start_ > limits_.max_field_line) return fail(431, "header field line too long");
         if (p >= end) goto need_more;
         if (b[p] != '\r') return fail(400, b[p] == '\n' ? "bare LF" : "invalid field value");
         HeaderField& f = head_.headers[head_.header_count];
@@ -550,8 +557,8 @@ bool RequestParser::on_field(const uint8_t* b, const HeaderField& f) {
   }
 }
 
-// Content-Length = 1*DIGIT; a list (or repeated field) is accepted only when
-// every element has the same value (RFC 9110 §8.6).
+// Content-Length = 1*DIGIT, exactly one value: a list or a repeated field is
+// rejected even when the values are equal (RFC 9110 §8.6 allows either).
 bool RequestParser::on_content_length(const uint8_t* v, uint32_t n) {
   uint32_t i = 0;
   for (;;) {
@@ -569,8 +576,11 @@ bool RequestParser::on_content_length(const uint8_t* v, uint32_t n) {
       fail(400, "invalid Content-Length");
       return false;
     }
-    if (seen_cl_ && x != head_.content_length) {
-      fail(400, "conflicting Content-Length values");
+    // RFC 9110 §8.6 lets a recipient either reject a repeated Content-Length
+    // or fold identical values into one; nginx and Apache reject, and so does
+    // brigade: a second value, equal or not, is how framing disagreements start.
+    if (seen_cl_) {
+      fail(400, x == head_.content_length ? "repeated Content-Length" : "conflicting Content-Length values");
       return false;
     }
     seen_cl_ = true;

@@ -29,6 +29,7 @@ struct ParserLimits {
   uint32_t max_request_line = 8192;    // > this -> 414
   uint32_t max_head_bytes = 65536;     // whole head incl. request line -> 431
   uint32_t max_headers = 100;          // field count -> 431
+  uint32_t max_field_line = 8192;      // one field line (name, colon, value; not the CRLF) -> 431
   uint64_t max_body = 1u << 20;        // Content-Length above -> 413 (chunked checked by BodyDecoder)
 };
 
@@ -40,7 +41,7 @@ struct RequestHead {
   Span target;            // request-target as received
   Span path;              // origin-form: target up to '?' ; asterisk-form: "*"; absolute-form: path part
   Span query;             // after '?', without it (len 0 if none)
-  uint8_t version_minor = 1;  // HTTP/1.<minor>, only 0 or 1 accepted
+  uint8_t version_minor = 1;  // HTTP/1.<minor>: 0 or 1 (a higher minor is read as 1, RFC 9112 §2.3)
   uint32_t header_count = 0;
   HeaderField headers[kMaxHeaders];
   Span host;              // value of the Host header (len 0 if absent)
