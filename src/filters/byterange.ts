@@ -58,7 +58,9 @@ export function planRanges(header: string, size: number, options: ByterangeOptio
   const maxOverlaps = options.maxOverlaps ?? 20;
   const maxReversals = options.maxReversals ?? 20;
   const eq = header.indexOf('=');
-  if (eq < 0 || header.slice(0, eq).trim().toLowerCase() !== 'bytes') return { kind: 'ignore' };
+  // ranges-specifier = range-unit "=" range-set (RFC 9110 §14.1.1): no
+  // whitespace around the "=" ("bytes = 0-9" is ignored, as nginx and Apache do).
+  if (eq < 0 || header.slice(0, eq).toLowerCase() !== 'bytes') return { kind: 'ignore' };
   const specs = header.slice(eq + 1).split(',');
   // Empty list elements are allowed by the list syntax (RFC 9110 §5.6.1); at least one spec must be there.
   const real = specs.filter((s) => s.trim() !== '');
