@@ -137,6 +137,13 @@ function clCases() {
     tail: expect === 'reject' ? 'smuggle' : 'next',
     expect,
   }));
+  // The end of a connection: nothing after a Connection: close request (or an
+  // HTTP/1.0 one without keep-alive) may be answered.
+  out.push({ id: 'conn-close-then-request', category: 'content-length', send: get(['Connection: close']), tail: 'smuggle', expect: 'accept' });
+  out.push({ id: 'conn-close-list-then-request', category: 'content-length', send: get(['Connection: keep-alive, close']), tail: 'smuggle', expect: 'accept' });
+  out.push({ id: 'http10-then-request', category: 'content-length', send: 'GET /small.txt HTTP/1.0\r\n\r\n', tail: 'smuggle', expect: 'accept' });
+  out.push({ id: 'http10-body-then-request', category: 'content-length', send: 'POST /small.txt HTTP/1.0\r\nContent-Length: 5\r\n\r\nHELLO', tail: 'smuggle', expect: 'either' });
+  out.push({ id: 'cl-get-zero-pipelined', category: 'content-length', send: get(['Content-Length: 0']), tail: 'next', expect: 'accept' });
   // A body that is longer than its Content-Length: the rest is the next request.
   out.push({ id: 'cl-body-then-request', category: 'content-length', send: post(['Content-Length: 5'], body), tail: 'next', expect: 'either' });
   // A Content-Length above what is sent, then the client waits: nothing smuggled
@@ -175,6 +182,10 @@ function chunkCases() {
     ['chunk-trailer-obs-fold', `5${CRLF}HELLO${CRLF}0${CRLF}X-T: 1${CRLF} 2${CRLF}${CRLF}`, 'either'],
     ['chunk-trailer-no-colon', `5${CRLF}HELLO${CRLF}0${CRLF}garbage${CRLF}${CRLF}`, 'either'],
     ['chunk-huge-size', `FFFFFFFF${CRLF}HELLO${CRLF}0${CRLF}${CRLF}`, 'reject'],
+    ['chunk-ext-long-16k', `5;${'e'.repeat(16 * 1024)}${CRLF}HELLO${CRLF}0${CRLF}${CRLF}`, 'either'],
+    ['chunk-ext-quoted-crlf', `5;a="x${CRLF}0${CRLF}${CRLF}"${CRLF}HELLO${CRLF}0${CRLF}${CRLF}`, 'reject'],
+    ['chunk-missing-last', `5${CRLF}HELLO${CRLF}`, 'either'],
+    ['chunk-many-small', `${'1\r\nA\r\n'.repeat(500)}0${CRLF}${CRLF}`, 'accept'],
   ];
   return rows.map(([id, body, expect]) => ({
     id,
@@ -256,6 +267,14 @@ function syntaxCases() {
     ['request-line-garbage', 'HELLO\r\n\r\n', 'reject'],
     ['target-relative', 'GET small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'reject'],
     ['target-asterisk-get', 'GET * HTTP/1.1\r\nHost: localhost\r\n\r\n', 'reject'],
+    ['leading-empty-line-1', '\r\nGET /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'accept'],
+    ['target-fragment', 'GET /small.txt#frag HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
+    ['target-bad-percent', 'GET /%zz HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
+    ['target-lone-percent', 'GET /small.txt% HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
+    ['target-query', 'GET /small.txt?a=b&c=%20 HTTP/1.1\r\nHost: localhost\r\n\r\n', 'accept'],
+    ['options-asterisk', 'OPTIONS * HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
+    ['connect-authority', 'CONNECT localhost:80 HTTP/1.1\r\nHost: localhost:80\r\n\r\n', 'either'],
+    ['trace', 'TRACE /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
     ['leading-empty-lines-3', '\r\n\r\n\r\nGET /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
     // Limits.
     ['long-request-line-16k', `GET /${'a'.repeat(16 * 1024)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, 'reject'],

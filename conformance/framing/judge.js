@@ -42,10 +42,12 @@ export function failure(kase, o) {
   }
 }
 
-/** 'refused' (first own answer ≥ 400, or closed without one) or 'accepted'. */
+/** 'refused' (first own answer ≥ 400, or closed without one) or 'accepted' (for ranges: 206 or not). */
 export function disposition(kase, o) {
   const first = o.finals[kase.pre ?? 0];
   if (first === undefined) return o.closed ? 'refused' : 'open';
+  // A Range is "accepted" when it is served as ranges; 200 (ignored) or 416 refuse it.
+  if (kase.category === 'range') return first === 206 ? 'accepted' : 'refused';
   return first >= 400 ? 'refused' : 'accepted';
 }
 
