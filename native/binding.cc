@@ -270,6 +270,7 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
     c.limits.max_body = c.max_body;
     c.inline_body_max = opt_u32(o, "inlineBodyMax", c.inline_body_max);
     c.header_timeout_ms = opt_u32(o, "headerTimeout", c.header_timeout_ms);
+    c.header_total_ms = opt_u32(o, "headerTotalTimeout", c.header_total_ms);
     c.body_timeout_ms = opt_u32(o, "bodyTimeout", c.body_timeout_ms);
     c.min_rate = opt_u32(o, "minReceiveRate", c.min_rate);
     c.keepalive_timeout_ms = opt_u32(o, "keepAliveTimeout", c.keepalive_timeout_ms);

@@ -42,6 +42,12 @@ export interface LimitOptions {
 export interface TimeoutOptions {
   /** Window (ms) in which a request head must arrive at minReceiveRate (default 20000) — else 408. */
   header?: number;
+  /**
+   * The whole head (or a fresh connection's first request) must arrive within
+   * this many ms, however fast each header window is (default 40000; checked
+   * at the end of each window) — else 408.
+   */
+  headerTotal?: number;
   /** Same for request bodies (default 20000). */
   body?: number;
   /** Minimum receive rate in bytes/s for heads and bodies (default 500). */
@@ -175,6 +181,7 @@ export function resolveOptions(o: ServerOptions = {}): ResolvedOptions {
     maxBodyBytes: int('limits.maxBodyBytes', l.maxBodyBytes, 1 << 20, 0, Number.MAX_SAFE_INTEGER),
     inlineBodyMax: 64 * 1024,
     headerTimeout: int('timeouts.header', t.header, 20000, 1, U32),
+    headerTotalTimeout: int('timeouts.headerTotal', t.headerTotal, 40000, 1, U32),
     bodyTimeout: int('timeouts.body', t.body, 20000, 1, U32),
     minReceiveRate: int('timeouts.minReceiveRate', t.minReceiveRate, 500, 0, U32),
     keepAliveTimeout: int('timeouts.keepAlive', t.keepAlive, 15000, 1, U32),

@@ -71,6 +71,7 @@ export interface NativeConfig {
   maxBodyBytes: number;
   inlineBodyMax: number;
   headerTimeout: number;
+  headerTotalTimeout: number;
   bodyTimeout: number;
   minReceiveRate: number;
   keepAliveTimeout: number;

@@ -77,6 +77,55 @@ test('a client dribbling its head (1 byte / 100 ms) gets 408 and a close', async
   c.destroy();
 });
 
+test('timeouts.headerTotal: a head trickled above minReceiveRate but never finished still gets 408', async () => {
+  // Regression (conformance:framing slow-header-steady-600Bps): each window was
+  // fast enough, so the rate rule alone renewed it until maxHeaderBytes.
+  const s = await start((x) => x.get('/ok', (_q, r) => r.end('ok')), {
+    timeouts: { ...TIMEOUTS, headerTotal: 900 },
+  });
+  const t0 = Date.now();
+  const c = await RawClient.open(s.port);
+  await c.write('GET /ok HTTP/1.1\r\nHost: t\r\n');
+  let stop = false;
+  const trickle = (async () => {
+    // ~2000 B/s of header lines: twice minReceiveRate, forever.
+    while (!stop && !c.peerEnded && !c.socket.destroyed) {
+      c.socket.write(`X-Pad: ${'p'.repeat(190)}\r\n`);
+      await sleep(100);
+    }
+  })();
+  const all = await c.readToEnd(4000);
+  stop = true;
+  await trickle;
+  const elapsed = Date.now() - t0;
+  const rs = parseAll(all);
+  assert.equal(rs.map((r) => r.status), [408]);
+  assert.ok(elapsed < 2500, `closed after ${elapsed} ms`);
+  c.destroy();
+});
+
+test('timeouts.headerTotal counts per head: a keep-alive client with split heads over many windows is served', async () => {
+  const s = await start((x) => x.get('/ok', (_q, r) => r.end('ok')), {
+    timeouts: { ...TIMEOUTS, keepAlive: 2000, headerTotal: 600 },
+  });
+  const c = await RawClient.open(s.port);
+  const head = get('/ok');
+  const t0 = Date.now();
+  let n = 0;
+  while (Date.now() - t0 < 1500) {
+    // Each head in two pieces, so the connection sits in a partial head between reads.
+    await c.write(head.slice(0, 10));
+    await sleep(30);
+    await c.write(head.slice(10));
+    const r = await c.response({ timeout: 2000 });
+    assert.is(r.status, 200);
+    n++;
+  }
+  assert.ok(n > 10, `${n} requests`);
+  assert.not.ok(c.peerEnded);
+  c.destroy();
+});
+
 test('a head that is fast enough over several windows is not cut off', async () => {
   // 4000 bytes at ~4000 B/s: well above minReceiveRate, across several 300 ms windows.
   const pad = 'x'.repeat(3900);

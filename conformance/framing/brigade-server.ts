@@ -3,7 +3,7 @@
 // header and body timeouts the audit gives nginx and Apache too, so that the
 // slowloris cases end within seconds. Prints `READY <port>` when listening.
 //   DOCROOT        directory served at /
-//   TIMEOUT_MS     header/body window (ms)
+//   TIMEOUT_MS     header/body window and whole-head limit (ms)
 import { createServer } from '../../src/index.js';
 
 const docroot = process.env.DOCROOT;
@@ -13,7 +13,8 @@ const windowMs = Number(process.env.TIMEOUT_MS ?? 2000);
 const server = createServer({
   host: '127.0.0.1',
   port: 0,
-  timeouts: { header: windowMs, body: windowMs, keepAlive: 5000, linger: 1000 },
+  // headerTotal: the whole head within the same 2 s (nginx's client_header_timeout, Apache's header=2).
+  timeouts: { header: windowMs, headerTotal: windowMs, body: windowMs, keepAlive: 3000, linger: 1000 },
 });
 server.static('/', docroot);
 

@@ -398,6 +398,10 @@ function slowCases() {
     { id: 'slow-header-lines', category: 'slowloris', send: 'GET /small.txt HTTP/1.1\r\nHost: localhost\r\n', trickle: t('X-Slow: aaaaaaaaaaaaa\r\n', 100), expect: 'timeout' },
     { id: 'slow-body', category: 'slowloris', send: 'POST /small.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n', trickle: t('a', 150), expect: 'timeout' },
     { id: 'slow-chunked-body', category: 'slowloris', send: 'POST /small.txt HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n', trickle: t('1\r\na\r\n', 150), expect: 'timeout' },
+    // Fast enough for a minimum-rate rule (≈600 B/s) but never finishing: a
+    // header timeout must still end it.
+    { id: 'slow-header-steady-600Bps', category: 'slowloris', send: 'GET /small.txt HTTP/1.1\r\nHost: localhost\r\n', trickle: t('X-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n', 100), expect: 'timeout' },
+    { id: 'slow-body-steady-600Bps', category: 'slowloris', send: 'POST /small.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000\r\n\r\n', trickle: t('a'.repeat(60), 100), expect: 'either' },
     { id: 'slow-after-pipelined', category: 'slowloris', send: `${VALID}GET /small.txt HTTP/1.1\r\nHost: localhost\r\nX-Slow: `, trickle: t('a', 150), expect: 'timeout' },
   ];
 }

@@ -23,6 +23,7 @@ Connection::Connection(IoContext& ctx, int fd, uint32_t id, uint32_t remote_ipv4
   write_timer.owner = this;
   set_state(State::kIdle);
   // A fresh connection must send its first request within the header timeout.
+  head_started_ms_ = ctx_.now_ms;
   ctx_.header_q.arm(&read_timer, ctx_.now_ms);
 }
 
@@ -127,6 +128,7 @@ void Connection::arm_read_timer() {
     poll::TimerQueue::unlink(&read_timer);
   } else if (read_timer.queue != target) {
     window_bytes_ = 0;
+    if (target == &ctx_.header_q) head_started_ms_ = ctx_.now_ms;
     target->arm(&read_timer, ctx_.now_ms);
   }
 }
@@ -316,7 +318,10 @@ size_t Connection::parse_and_dispatch(const char* buf, size_t len) {
       if (!head_pending_dispatch_) {
         ParseResult r = parser().parse(buf + consumed, len - consumed);
         if (r == ParseResult::kNeedMore) {
-          if (state_ == State::kIdle) set_state(State::kHead);
+          if (state_ == State::kIdle) {
+            set_state(State::kHead);
+            head_started_ms_ = ctx_.now_ms;  // header_total_ms counts from a head's first bytes
+          }
           break;
         }
         if (r == ParseResult::kError) {
@@ -584,7 +589,13 @@ void Connection::on_read_timer() {
   if (state_ == State::kHead || state_ == State::kBody) {
     const uint32_t window = state_ == State::kHead ? cfg.header_timeout_ms : cfg.body_timeout_ms;
     const uint64_t need = static_cast<uint64_t>(cfg.min_rate) * window / 1000;
-    if (window_bytes_ >= need && need > 0) {
+    // However fast it trickles, a head must be complete within
+    // header_total_ms (checked at the end of each window): a client that
+    // keeps just above min_rate cannot hold a connection for the whole
+    // max_head_bytes (slowloris; nginx's client_header_timeout and Apache's
+    // RequestReadTimeout header=20-40 are hard caps too).
+    const bool head_over = state_ == State::kHead && ctx_.now_ms - head_started_ms_ >= cfg.header_total_ms;
+    if (window_bytes_ >= need && need > 0 && !head_over) {
       // Fast enough in this window: start the next one.
       window_bytes_ = 0;
       (state_ == State::kHead ? ctx_.header_q : ctx_.body_q).arm(&read_timer, ctx_.now_ms);

@@ -126,6 +126,7 @@ class Connection {
   uint32_t requests_done_ = 0; // EORs written
   uint32_t body_seq_ = 0;
   uint64_t window_bytes_ = 0;  // bytes received in the current timeout window
+  uint64_t head_started_ms_ = 0;  // when the header timer for this head (or fresh connection) was first armed
   uint64_t sent_in_window_ = 0;
   uint64_t unsent_mem_bytes_ = 0;
   // Front FILE bucket: offsets below resident_end_ were found (or made)

@@ -19,6 +19,7 @@ struct ServerConfig {
   // every window of *_timeout_ms must bring at least min_rate bytes/s or the
   // request is answered 408 and closed.
   uint32_t header_timeout_ms = 20000;
+  uint32_t header_total_ms = 40000;       // a whole head, however fast its windows: 408 after this
   uint32_t body_timeout_ms = 20000;
   uint32_t min_rate = 500;                // bytes per second
   uint32_t keepalive_timeout_ms = 15000;
