@@ -160,7 +160,8 @@ void check_accepted_head(const uint8_t* b, size_t len, const RequestHead& h, con
   REQUIRE(p + 11 <= hl && b[p] == ' ');
   ++p;
   REQUIRE(std::memcmp(b + p, "HTTP/1.", 7) == 0);
-  REQUIRE((b[p + 7] == '0' && h.version_minor == 0) || (b[p + 7] == '1' && h.version_minor == 1));
+  // HTTP/1.2 … HTTP/1.9 are read as HTTP/1.1 (RFC 9112 §2.3).
+  REQUIRE((b[p + 7] == '0' && h.version_minor == 0) || (b[p + 7] >= '1' && b[p + 7] <= '9' && h.version_minor == 1));
   REQUIRE(b[p + 8] == '\r' && b[p + 9] == '\n');
   p += 10;
   REQUIRE(p - rl_start - 2 <= lim.max_request_line, "request line over limit");
@@ -212,6 +213,7 @@ void check_accepted_head(const uint8_t* b, size_t len, const RequestHead& h, con
     }
     while (is_ows(b[p])) ++p;
     REQUIRE(b[p] == '\r' && b[p + 1] == '\n', "field line end");
+    REQUIRE(p - f.name.off <= lim.max_field_line, "field line over limit");
     p += 2;
     const uint8_t* n = b + f.name.off;
     const uint8_t* v = b + f.value.off;
@@ -221,8 +223,10 @@ void check_accepted_head(const uint8_t* b, size_t len, const RequestHead& h, con
       for (uint32_t k = 0; k < f.value.len; ++k) REQUIRE(is_hostc(v[k]), "Host byte");
     } else if (ieq(n, f.name.len, "content-length")) {
       ++cls;
-      // 1*DIGIT elements (leading zeros allowed), all equal, at most 2^53.
-      for (const std::string& e : list_elements(v, f.value.len)) {
+      // Exactly one 1*DIGIT element (leading zeros allowed), at most 2^53.
+      const std::vector<std::string> elems = list_elements(v, f.value.len);
+      if (elems.size() != 1) cl_ok = false;
+      for (const std::string& e : elems) {
         size_t z = 0;
         while (z + 1 < e.size() && e[z] == '0') ++z;
         if (e.empty() || e.size() - z > 16) {
@@ -256,7 +260,7 @@ void check_accepted_head(const uint8_t* b, size_t len, const RequestHead& h, con
   REQUIRE(h.has_host == (hosts == 1));
   if (h.version_minor == 1) REQUIRE(hosts == 1, "HTTP/1.1 without exactly one Host");
   REQUIRE(h.has_content_length == (cls > 0));
-  if (cls > 0) REQUIRE(cl_ok && h.content_length <= lim.max_body, "Content-Length values");
+  if (cls > 0) REQUIRE(cls == 1 && cl_ok && h.content_length <= lim.max_body, "Content-Length values");
   REQUIRE(!(cls > 0 && tes > 0), "TE and CL accepted together");
   REQUIRE(h.chunked == (tes > 0));
   if (tes > 0) REQUIRE(te_last_chunked && h.version_minor == 1, "accepted TE without final chunked");
