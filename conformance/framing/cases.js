@@ -277,6 +277,11 @@ function syntaxCases() {
     ['trace', 'TRACE /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
     ['leading-empty-lines-3', '\r\n\r\n\r\nGET /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
     // Limits.
+    ['absolute-form-uppercase-scheme', 'GET HTTP://localhost/small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
+    ['absolute-form-https', 'GET https://localhost/small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n', 'either'],
+    ['host-port-overflow', 'GET /small.txt HTTP/1.1\r\nHost: localhost:99999999\r\n\r\n', 'either'],
+    ['trailing-nul-after-request', 'GET /small.txt HTTP/1.1\r\nHost: localhost\r\n\r\n\x00', 'either'],
+    ['head-with-body', 'HEAD /small.txt HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nHELLO', 'accept'],
     ['long-request-line-16k', `GET /${'a'.repeat(16 * 1024)} HTTP/1.1\r\nHost: localhost\r\n\r\n`, 'reject'],
     ['long-header-value-70k', `GET /small.txt HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'b'.repeat(70 * 1024)}\r\n\r\n`, 'reject'],
     ['long-header-name-16k', `GET /small.txt HTTP/1.1\r\nHost: localhost\r\n${'N'.repeat(16 * 1024)}: v\r\n\r\n`, 'reject'],
@@ -313,6 +318,13 @@ function traversalCases() {
     ['trav-semicolon', `/..;/${secret}`],
     ['trav-trailing-dot', `/small.txt.`],
     ['trav-trailing-slash-file', `/small.txt/`],
+    ['trav-dot-pct2e', `/.%2e/${secret}`],
+    ['trav-pct2e-dot', `/%2e./${secret}`],
+    ['trav-double-encoded-slash', `/..%252f${secret}`],
+    ['trav-fullwidth-dots', `/%ef%bc%8e%ef%bc%8e/${secret}`],
+    ['trav-pct-5c-encoded-dots', `/%2e%2e%5c${secret}`],
+    ['trav-sub-pct2f-dotdot', `/sub/..%2f..%2f${secret}`],
+    ['trav-uppercase-absolute', `HTTP://localhost/../${secret}`],
   ];
   return targets.map(([id, target]) => ({
     id,
@@ -355,6 +367,10 @@ function rangeCases(largeSize) {
     ['range-empty-set', 'bytes='],
     ['range-garbage', 'bytes=a-b'],
     ['range-plus', 'bytes=+0-9'],
+    ['range-multi-suffix', 'bytes=0-0,-1'],
+    ['range-leading-space-spec', 'bytes= 0-9'],
+    ['range-trailing-comma', 'bytes=0-9,'],
+    ['range-hex', 'bytes=0x0-0x9'],
   ];
   const out = rows.map(([id, value]) => ({
     id,
