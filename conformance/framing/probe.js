@@ -7,8 +7,10 @@ import net from 'node:net';
 import { NEXT_TAIL, SMUGGLE_TAIL } from './cases.js';
 import { SECRET_BODY, SMUGGLED_BODY } from './docroot.js';
 
-/** Quiet time after the last byte either way before the connection counts as left open. */
+/** Quiet time after the last byte received before the connection counts as left open. */
 const QUIET_MS = 700;
+/** Before the first byte of an answer: a loaded machine may be slow to answer at all. */
+const FIRST_BYTE_MS = 4000;
 /** No case may take longer than this (the slowloris ones trickle for 9 s). */
 const HARD_LIMIT_MS = 12_000;
 
@@ -135,7 +137,7 @@ export function probe(port, kase) {
     const quiet = () => {
       clearTimeout(quietTimer);
       if (trickleTimer) return; // a trickling client is never "quiet"
-      quietTimer = setTimeout(finish, QUIET_MS);
+      quietTimer = setTimeout(finish, chunks.length ? QUIET_MS : FIRST_BYTE_MS);
     };
     const hard = setTimeout(finish, HARD_LIMIT_MS);
     sock.on('connect', () => {

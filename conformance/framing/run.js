@@ -102,11 +102,20 @@ async function main() {
   const started = Date.now();
   const jobs = cases.flatMap((kase) => NAMES.map((name) => ({ kase, name })));
   const results = await pool(jobs, CONCURRENCY * NAMES.length, ({ kase, name }) => probe(ports[name], kase));
+
+  const outcomesOf = (i) => Object.fromEntries(NAMES.map((n, j) => [n, results[i * NAMES.length + j]]));
+  // A loaded machine can stretch an answer past the quiet time: every case
+  // where brigade looks wrong is sent again, alone, before it counts.
+  for (let i = 0; i < cases.length; i++) {
+    const v = verdict(cases[i], outcomesOf(i));
+    if (!v.fail.brigade && !v.smuggleFlag && v.kind !== 'laxer') continue;
+    for (let j = 0; j < NAMES.length; j++) results[i * NAMES.length + j] = await probe(ports[NAMES[j]], cases[i]);
+  }
   const crashed = NAMES.filter((n) => !isAlive(servers[n].handle));
   await stopAll(servers);
 
   const rows = cases.map((kase, i) => {
-    const outcomes = Object.fromEntries(NAMES.map((n, j) => [n, results[i * NAMES.length + j]]));
+    const outcomes = outcomesOf(i);
     const v = verdict(kase, outcomes);
     return { kase, outcomes, verdict: v, known: explainFraming(known, kase.id, v) };
   });
