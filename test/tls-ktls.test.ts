@@ -149,7 +149,7 @@ for (const c of cases) {
     assert.is(st.ktlsUnavailable, 0);
     // TLS 1.3: NewSessionTicket records precede the hand-off (a non-zero
     // starting seq); TLS 1.2: the server's Finished.
-    // (three full handshakes with two tickets each; a resumed one sends none)
+    // (three full handshakes, two tickets each by default)
     assert.ok(st.ktlsHandoffRecords >= (c.version === 'TLSv1.3' ? 6 : 4), `handoff records ${st.ktlsHandoffRecords}`);
     await stop(r.server);
   });
