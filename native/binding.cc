@@ -181,6 +181,7 @@ brigade::tls::TlsOptions read_tls_options(const Napi::Object& o) {
   t.ciphersuites = opt_str(o, "ciphersuites");
   t.ticket_rotate_s = opt_u32(o, "ticketKeyRotation", t.ticket_rotate_s);
   t.handshakes_per_turn = opt_u32(o, "handshakesPerTurn", t.handshakes_per_turn);
+  if (std::string k = opt_str(o, "ktls"); !k.empty()) t.ktls = k;
   return t;
 }
 
@@ -711,6 +712,11 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
       put("tls12", k.tls12);
       put("userspace", k.userspace);
       put("ktls", k.ktls);
+      put("ktlsSoftware", k.ktls_software);
+      put("ktlsFailures", k.ktls_failures);
+      put("ktlsUnavailable", k.ktls_unavailable);
+      put("ktlsKeyUpdateCloses", k.ktls_key_update_closes);
+      put("ktlsHandoffRecords", k.ktls_handoff_records);
       t.Set("kernelKtls", Napi::Boolean::New(env, tls_->kernel_has_ktls()));
       o.Set("tls", t);
     }

@@ -27,7 +27,7 @@ export { headers } from './filters/headers.js';
 export type { HeaderRule } from './filters/headers.js';
 export { httpsRedirect } from './tls/redirect.js';
 export type { HttpsRedirectOptions } from './tls/redirect.js';
-export type { TlsOptions, TlsCertificate, HstsOptions, PemSource } from './tls/options.js';
+export type { TlsOptions, TlsCertificate, HstsOptions, PemSource, KtlsMode } from './tls/options.js';
 export type { NativeTlsStats } from './native.js';
 export type { StatusOptions, ObservabilityOptions } from './status/observability.js';
 export type { AccessLogOptions } from './access-log.js';

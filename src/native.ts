@@ -52,10 +52,20 @@ export interface NativeTlsStats {
   plainHttp: number;
   tls13: number;
   tls12: number;
-  /** Established connections whose records OpenSSL encrypts in user space. */
+  /** Established connections whose records OpenSSL encrypts in user space (the fallback path). */
   userspace: number;
   /** Established connections whose records the kernel encrypts (kTLS). */
   ktls: number;
+  /** Established connections whose records brigade's software kTLS check encrypts (tls.ktls 'software', tests/debug). */
+  ktlsSoftware: number;
+  /** Hand-offs tried and refused (setsockopt TCP_ULP/TLS_TX failed): those connections use OpenSSL. */
+  ktlsFailures: number;
+  /** Connections where kTLS was wanted but not tried: no tls ULP ('auto'), or a cipher the kernel cannot take. */
+  ktlsUnavailable: number;
+  /** Connections closed because the peer asked for a KeyUpdate after the hand-off (the kernel cannot rekey TX). */
+  ktlsKeyUpdateCloses: number;
+  /** Records OpenSSL wrote under the handed-off keys before the hand-off, summed (the starting sequence numbers). */
+  ktlsHandoffRecords: number;
   /** Whether this kernel offers the "tls" TCP ULP at all. */
   kernelKtls: boolean;
 }

@@ -22,6 +22,7 @@ struct TlsOptions {
   std::string ciphersuites;          // TLS 1.3 suites ("" = OpenSSL's default)
   uint32_t ticket_rotate_s = 3600;   // session-ticket key lifetime (previous key still decrypts)
   uint32_t handshakes_per_turn = 64; // handshake steps per I/O loop turn
+  std::string ktls = "off";          // 'off' | 'auto' | 'force' | 'software' (ktls.h)
 };
 
 }  // namespace brigade::tls

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -230,6 +231,9 @@ SSL_CTX* Generation::lookup(const char* host) const {
 std::unique_ptr<TlsServer> TlsServer::create(const TlsOptions& o, std::string* err) {
   std::unique_ptr<TlsServer> s(new TlsServer());  // private constructor: make_unique cannot reach it
   s->kernel_ktls_ = kernel_offers_ktls();
+  // Tests only: start the software kTLS writer at a wrong sequence number, to
+  // show that the peer notices (test/tls-ktls.test.ts).
+  if (const char* skew = std::getenv("BRIGADE_KTLS_TEST_SEQ_SKEW")) s->ktls_seq_skew_ = std::strtoll(skew, nullptr, 10);
   if (!s->reload(o, err)) return nullptr;
   return s;
 }
@@ -247,6 +251,7 @@ bool TlsServer::reload(const TlsOptions& o, std::string* err) {
 std::shared_ptr<Generation> TlsServer::build(const TlsOptions& o, std::string* err) {
   auto gen = std::make_shared<Generation>();
   gen->sni_strict = o.sni_strict;
+  gen->ktls = ktls::parse_mode(o.ktls);
   std::vector<std::string> cert_names;
   auto make_ctx = [&](const CertKey& ck) -> SslCtxPtr {
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
@@ -280,6 +285,9 @@ std::shared_ptr<Generation> TlsServer::build(const TlsOptions& o, std::string* e
     SSL_CTX_set_alpn_select_cb(c, select_alpn, nullptr);
     SSL_CTX_set_tlsext_servername_callback(c, select_sni);
     SSL_CTX_set_tlsext_servername_arg(c, gen.get());
+    // kTLS needs the TLS 1.3 server application traffic secret, which OpenSSL
+    // 3.0 gives out only through the keylog callback.
+    if (gen->ktls != ktls::Mode::kOff) SSL_CTX_set_keylog_callback(c, TlsTransport::keylog_cb);
     if (!load_pair(c, ck, &cert_names, err)) return nullptr;
     return ctx;
   };
@@ -309,7 +317,8 @@ std::unique_ptr<conn::Transport> TlsServer::make() {
   }
   SSL* ssl = SSL_new(g->fallback.get());
   if (!ssl) return nullptr;
-  return std::make_unique<TlsTransport>(ssl, std::move(g), &counters);
+  KtlsPolicy policy{g->ktls, kernel_ktls_, ktls_seq_skew_};
+  return std::make_unique<TlsTransport>(ssl, std::move(g), &counters, policy);
 }
 
 }  // namespace brigade::tls

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "conn/transport.h"
+#include "tls/ktls.h"
 #include "tls/tls_options.h"
 
 namespace brigade::tls {
@@ -32,6 +33,11 @@ struct TlsCounters {
   std::atomic<uint64_t> plain_http{0};          // plaintext HTTP sent to the TLS port (answered 400)
   std::atomic<uint64_t> userspace{0};           // established connections whose records OpenSSL writes
   std::atomic<uint64_t> ktls{0};                // established connections whose records the kernel writes
+  std::atomic<uint64_t> ktls_software{0};       // ... that the software kTLS check writes (tls.ktls 'software')
+  std::atomic<uint64_t> ktls_failures{0};       // hand-off tried, the kernel (or key export) refused: OpenSSL writes
+  std::atomic<uint64_t> ktls_unavailable{0};    // kTLS wanted, not tried: no tls ULP, or a cipher it cannot take
+  std::atomic<uint64_t> ktls_key_update_closes{0};  // closed: the peer asked for a KeyUpdate after hand-off
+  std::atomic<uint64_t> ktls_handoff_records{0};    // records OpenSSL wrote under the handed-off keys (sum of seq)
   std::atomic<uint64_t> tls13{0};
   std::atomic<uint64_t> tls12{0};
 };
@@ -65,6 +71,13 @@ class TicketKeys {
   bool have_cur_ = false, have_prev_ = false;
 };
 
+// What a transport is told about kTLS when it is made.
+struct KtlsPolicy {
+  ktls::Mode mode = ktls::Mode::kOff;
+  bool kernel_has_ulp = false;  // /proc/sys/net/ipv4/tcp_available_ulp lists "tls"
+  int64_t seq_skew = 0;         // tests only (BRIGADE_KTLS_TEST_SEQ_SKEW): a deliberately wrong seq
+};
+
 // One configuration's contexts: the fallback and the SNI ones. Transports keep
 // the generation they were made from alive, so a reload never frees a context
 // a handshake still uses.
@@ -73,6 +86,7 @@ struct Generation {
   std::vector<std::pair<std::string, SSL_CTX*>> by_name;  // lower-case names, "*.x" wildcards
   std::vector<SslCtxPtr> owned;
   bool sni_strict = false;
+  ktls::Mode ktls = ktls::Mode::kOff;
   SSL_CTX* lookup(const char* host) const;
 };
 
@@ -100,6 +114,7 @@ class TlsServer final : public conn::TransportSource {
   TicketKeys tickets_{3600};
   std::atomic<uint32_t> handshakes_per_turn_{64};
   bool kernel_ktls_ = false;
+  int64_t ktls_seq_skew_ = 0;
 };
 
 }  // namespace brigade::tls

@@ -41,7 +41,18 @@ export interface TlsOptions extends TlsCertificate {
   handshakesPerTurn?: number;
   /** Send Strict-Transport-Security on every response: true (one year) or its parameters. Default off. */
   hsts?: boolean | HstsOptions;
+  /**
+   * kTLS (docs/tls.md): hand the TX keys to the kernel so files go out with sendfile.
+   * 'off' (default): OpenSSL writes every record. 'auto': when the kernel lists the tls ULP and the
+   * cipher allows it; otherwise, or when the kernel refuses, OpenSSL writes. 'force': try even when
+   * /proc does not list the ULP. 'software' (tests and debugging, not for production): export the
+   * kernel's key state and encrypt records from it in user space, to check it against real peers.
+   */
+  ktls?: KtlsMode;
 }
+
+export type KtlsMode = 'off' | 'auto' | 'force' | 'software';
+const KTLS_MODES: readonly KtlsMode[] = ['off', 'auto', 'force', 'software'];
 
 /** What the native layer takes (native/binding.cc read_tls_options). */
 export interface NativeTlsConfig {
@@ -55,6 +66,7 @@ export interface NativeTlsConfig {
   ciphersuites: string;
   ticketKeyRotation: number;
   handshakesPerTurn: number;
+  ktls: KtlsMode;
 }
 
 function pem(what: string, src: PemSource): string {
@@ -80,6 +92,9 @@ export function resolveTls(o: TlsOptions): NativeTlsConfig {
   if (o.minVersion !== undefined && o.minVersion !== 'TLSv1.2' && o.minVersion !== 'TLSv1.3') {
     throw new RangeError(`brigade: option tls.minVersion must be 'TLSv1.2' or 'TLSv1.3', got ${String(o.minVersion)}`);
   }
+  if (o.ktls !== undefined && !KTLS_MODES.includes(o.ktls)) {
+    throw new RangeError(`brigade: option tls.ktls must be one of ${KTLS_MODES.map((m) => `'${m}'`).join(', ')}, got ${String(o.ktls)}`);
+  }
   const sni = Object.entries(o.sni ?? {}).map(([name, c]) => ({
     cert: pem(`sni["${name}"].cert`, c.cert),
     key: pem(`sni["${name}"].key`, c.key),
@@ -96,6 +111,7 @@ export function resolveTls(o: TlsOptions): NativeTlsConfig {
     ciphersuites: o.ciphersuites ?? '',
     ticketKeyRotation: int('ticketKeyRotation', o.ticketKeyRotation, 3600, 1, 7 * 86400),
     handshakesPerTurn: int('handshakesPerTurn', o.handshakesPerTurn, 64, 1, 1 << 16),
+    ktls: o.ktls ?? 'off',
   };
 }
 
