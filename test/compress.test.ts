@@ -231,6 +231,13 @@ c('q-value negotiation', async () => {
   // The negotiation helper on its own, with the server's preference.
   assert.is(negotiateEncoding('gzip;q=0.9, br;q=0.9', ['gzip', 'br', 'identity']), 'gzip');
   assert.is(negotiateEncoding('identity;q=0', ['gzip', 'identity']), undefined);
+  // Answers are remembered per offer and header: asked again, and with another offer.
+  assert.is(negotiateEncoding('identity;q=0', ['gzip', 'identity']), undefined);
+  assert.is(negotiateEncoding('gzip;q=0.9, br;q=0.9', ['gzip', 'br', 'identity']), 'gzip');
+  assert.is(negotiateEncoding('gzip;q=0.9, br;q=0.9', ['br', 'gzip', 'identity']), 'br');
+  // More distinct headers than the memo holds still negotiate correctly.
+  for (let i = 0; i < 600; i++) assert.is(negotiateEncoding(`x-${i}, gzip;q=0.${(i % 9) + 1}`, ['br', 'gzip', 'identity']), 'gzip');
+  assert.is(negotiateEncoding('br', ['gzip', 'identity']), 'identity');
 });
 
 c('stays out: small complete body, non-compressible or missing type, no-transform, already encoded', async () => {
