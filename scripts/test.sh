@@ -58,7 +58,7 @@ run_uvu() {
     [[ $r -eq 0 ]] && r=1
   fi
   total_passed=$((total_passed + passed))
-  total_failed=$((total_failed + total - passed))
+  total_failed=$((total_failed + total - passed - ${skipped:-0}))
   total_skipped=$((total_skipped + ${skipped:-0}))
   if [[ $r -ne 0 ]]; then rc=$r; fi
 }

@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { byterange, compress, conditional, planRanges } from '../src/index.js';
-import { generateFile, startBigFileServer, underSanitizer, type Child } from './helpers/big-file.js';
+import { generateFile, startBigFileServer, type Child } from './helpers/big-file.js';
+import { underSanitizer } from './helpers/sanitizer.js';
 import { start, stopAll, within } from './helpers/server.js';
 
 interface Got {

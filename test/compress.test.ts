@@ -16,7 +16,8 @@ import * as assert from 'uvu/assert';
 import { Brigade, compress, FileBucket, type Server } from '../src/index.js';
 import { readFileChunks } from '../src/filters/read-file-chunks.js';
 import { negotiateEncoding } from '../src/filters/compress.js';
-import { generateFile, startBigFileServer, underSanitizer, wordText, type Child } from './helpers/big-file.js';
+import { generateFile, startBigFileServer, wordText, type Child } from './helpers/big-file.js';
+import { underSanitizer } from './helpers/sanitizer.js';
 import { start, stopAll, within } from './helpers/server.js';
 
 interface Got {

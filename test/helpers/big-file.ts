@@ -36,14 +36,6 @@ export async function generateFile(file: string, size: number): Promise<string> 
   return hash.digest('hex');
 }
 
-/**
- * The server under test runs with the ASan runtime preloaded (npm run
- * test:asan): its allocator keeps freed memory in quarantine and adds
- * redzones and shadow memory, so RSS says nothing about brigade's own bounds
- * there. Heap (V8) figures and the bytes still are checked.
- */
-export const underSanitizer = (process.env['LD_PRELOAD'] ?? '').includes('asan');
-
 export interface Child {
   proc: ChildProcess;
   port: number;
