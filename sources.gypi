@@ -32,6 +32,7 @@
     ],
     "brigade_addon_sources": [
       "native/binding.cc",
+      "native/compress/whole_body_deflater.cc",
       "native/tls/ktls.cc",
       "native/tls/tls_server.cc",
       "native/tls/tls_transport.cc"

@@ -16,6 +16,7 @@
 
 #include "bridge/lane.h"
 #include "buckets/slab_allocator.h"
+#include "compress/whole_body_deflater.h"
 #include "conn/lane_stats.h"
 #include "conn/server_config.h"
 #include "mpm/event_mpm.h"
@@ -759,8 +760,69 @@ class NativeServer : public Napi::ObjectWrap<NativeServer> {
   LooperDriver* driver_ = nullptr;  // owned by libuv (freed when its handles close)
 };
 
+// WholeBodyDeflater(format: 'gzip' | 'deflate', level): the compress filter's
+// one-call path for small complete bodies (src/filters/compress.ts).
+// compress(parts: Uint8Array[]) returns a new Buffer with the whole stream.
+class DeflaterWrap : public Napi::ObjectWrap<DeflaterWrap> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "WholeBodyDeflater", {InstanceMethod("compress", &DeflaterWrap::Compress)});
+  }
+
+  explicit DeflaterWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DeflaterWrap>(info) {
+    Napi::Env env = info.Env();
+    const std::string format = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    const int level = info[1].IsNumber() ? info[1].As<Napi::Number>().Int32Value() : -2;
+    if ((format != "gzip" && format != "deflate") || level < 0 || level > 9) {
+      Napi::TypeError::New(env, "WholeBodyDeflater(format: 'gzip' | 'deflate', level: 0-9)").ThrowAsJavaScriptException();
+      return;
+    }
+    deflater_ = std::make_unique<brigade::compress::WholeBodyDeflater>(
+        format == "gzip" ? brigade::compress::DeflateFormat::kGzip : brigade::compress::DeflateFormat::kZlib, level);
+  }
+
+ private:
+  Napi::Value Compress(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!deflater_ || !info[0].IsArray()) {
+      Napi::TypeError::New(env, "compress(parts: Uint8Array[])").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Array parts = info[0].As<Napi::Array>();
+    // zlib counts in 32 bits; the filter only sends bodies up to its syncLimit.
+    constexpr size_t kMaxTotal = size_t{1} << 30;
+    pieces_.clear();
+    size_t total = 0;
+    for (uint32_t i = 0; i < parts.Length(); ++i) {
+      Napi::Value v = parts.Get(i);
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        Napi::TypeError::New(env, "compress: every part must be a Uint8Array").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      auto a = v.As<Napi::Uint8Array>();
+      total += a.ByteLength();
+      if (total > kMaxTotal) {
+        Napi::RangeError::New(env, "compress: body over 1 GiB").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      pieces_.push_back({a.Data(), a.ByteLength()});
+    }
+    const std::vector<uint8_t>* out = deflater_->compress(pieces_);
+    pieces_.clear();
+    if (!out) {
+      Napi::Error::New(env, "compress: zlib failed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Buffer<uint8_t>::Copy(env, out->data(), out->size());
+  }
+
+  std::unique_ptr<brigade::compress::WholeBodyDeflater> deflater_;
+  std::vector<brigade::compress::ByteRange> pieces_;
+};
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeServer", NativeServer::Init(env));
+  exports.Set("WholeBodyDeflater", DeflaterWrap::Init(env));
   exports.Set("abiVersion", Napi::Number::New(env, 1));
   return exports;
 }

@@ -2,6 +2,11 @@
 # npm test: builds what is needed (addon, TypeScript), runs the native unit
 # tests (CTest) and the uvu suite — all files on the default MPM, the socket
 # tests again on every other MPM — and ends with one line "N passed, N failed".
+#
+# Under CI (CI set, as .ci/run's machines do) or with BRIGADE_ASAN_SUITE=1 it
+# then runs the sanitizer suite too (scripts/test-asan.sh: the native tests and
+# the whole uvu suite against an ASan+UBSan build of the addon), and the last
+# line counts both. BRIGADE_ASAN_SUITE=0 leaves it out.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -15,7 +20,7 @@ native_passed=0
 native_failed=0
 if [[ "${BRIGADE_SKIP_NATIVE_TESTS:-}" != "1" ]]; then
   nlog=$(mktemp)
-  bash scripts/native-tests.sh plain 2>&1 | tee "$nlog"
+  bash scripts/native-tests.sh "${BRIGADE_NATIVE_MODE:-plain}" 2>&1 | tee "$nlog"
   # CTest: "100% tests passed, 0 tests failed out of 4"
   line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$nlog" | tail -1)
   if [[ -n "$line" ]]; then
@@ -53,7 +58,7 @@ run_uvu() {
     [[ $r -eq 0 ]] && r=1
   fi
   total_passed=$((total_passed + passed))
-  total_failed=$((total_failed + total - passed))
+  total_failed=$((total_failed + total - passed - ${skipped:-0}))
   total_skipped=$((total_skipped + ${skipped:-0}))
   if [[ $r -ne 0 ]]; then rc=$r; fi
 }
@@ -70,8 +75,33 @@ if [[ -z "${BRIGADE_TEST_PATTERN:-}" ]]; then
   done
 fi
 
-failed=$((total_failed + native_failed))
-passed=$((total_passed + native_passed))
+asan_passed=0
+asan_failed=0
+asan_wanted="${BRIGADE_ASAN_SUITE:-}"
+if [[ -z "$asan_wanted" ]]; then
+  if [[ -n "${CI:-}" && "${CI}" != "false" ]]; then asan_wanted=1; else asan_wanted=0; fi
+fi
+if [[ "$asan_wanted" == "1" ]]; then
+  echo "== sanitizer suite (ASan + UBSan): scripts/test-asan.sh"
+  alog=$(mktemp)
+  # Nested: it runs this script again against the sanitized addon; its own
+  # summary line is labelled so the last line here stays the only bare one.
+  BRIGADE_ASAN_SUITE=0 BRIGADE_SUMMARY_LABEL="asan suite: " bash scripts/test-asan.sh 2>&1 | tee "$alog"
+  ar=${PIPESTATUS[0]}
+  line=$(grep -E '^(asan suite: )?[0-9]+ passed, [0-9]+ failed' "$alog" | tail -1)
+  rm -f "$alog"
+  if [[ -n "$line" ]]; then
+    asan_passed=$(sed -E 's/^[^0-9]*([0-9]+) passed.*/\1/' <<<"$line")
+    asan_failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+  else
+    asan_failed=1
+  fi
+  [[ $ar -ne 0 && $asan_failed -eq 0 ]] && asan_failed=1
+  if [[ $ar -ne 0 && $rc -eq 0 ]]; then rc=$ar; fi
+fi
+
+failed=$((total_failed + native_failed + asan_failed))
+passed=$((total_passed + native_passed + asan_passed))
 if [[ $failed -gt 0 && $rc -eq 0 ]]; then rc=1; fi
-echo "${passed} passed, ${failed} failed, ${total_skipped} skipped"
+echo "${BRIGADE_SUMMARY_LABEL:-}${passed} passed, ${failed} failed, ${total_skipped} skipped"
 exit "$rc"

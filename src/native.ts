@@ -153,8 +153,15 @@ export interface NativeServerHandle {
   reloadTls(tls: NativeTlsConfig): void;
 }
 
+/** One reusable zlib stream for small complete bodies (native/compress/whole_body_deflater.h). */
+export interface NativeWholeBodyDeflater {
+  /** The whole compressed stream of the parts, concatenated. */
+  compress(parts: readonly Uint8Array[]): Buffer;
+}
+
 interface NativeModule {
   NativeServer: new (config: NativeConfig) => NativeServerHandle;
+  WholeBodyDeflater: new (format: 'gzip' | 'deflate', level: number) => NativeWholeBodyDeflater;
   abiVersion: number;
 }
 

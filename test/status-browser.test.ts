@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { destroyAllSockets, RawClient } from './helpers/raw.js';
+import { toolEnv } from './helpers/sanitizer.js';
 import { start, stopAll } from './helpers/server.js';
 
 const test = suite('status-browser');
@@ -28,7 +29,7 @@ function chromiumPath(): string {
 let browser: Browser | null = null;
 
 test.before(async () => {
-  browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu'], env: toolEnv() });
 });
 
 test.after(async () => {

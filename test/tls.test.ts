@@ -13,6 +13,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, httpsRedirect, type Server, type TlsOptions } from '../src/index.js';
 import { removePki, testPki } from './helpers/certs.js';
+import { toolEnv } from './helpers/sanitizer.js';
 import { start, stop, stopAll, waitUntil, within } from './helpers/server.js';
 
 const test = suite('tls');
@@ -92,7 +93,7 @@ function get(port: number, p: string, opts: https.RequestOptions = {}): Promise<
 
 function run(cmd: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { timeout: 30_000, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, { timeout: 30_000, maxBuffer: 1 << 20, encoding: 'utf8', env: toolEnv() }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
       resolve({ code, stdout, stderr });
     });

@@ -26,12 +26,14 @@
 //
 // A complete in-memory body of at most `syncLimit` bytes is compressed in one
 // synchronous call instead and passed on as one brigade with EOS, so it still
-// gets a Content-Length.
+// gets a Content-Length. gzip and deflate do that on a native zlib stream
+// that is reset per response rather than created (WholeBodyCompressor).
 import * as zlib from 'node:zlib';
 import compressible from 'compressible';
 import Negotiator from 'negotiator';
 import { Brigade } from '../brigade/brigade.js';
 import { Bucket, EosBucket, FileBucket, FlushBucket, HeapBucket, ImmortalBucket } from '../brigade/bucket.js';
+import { native, type NativeWholeBodyDeflater } from '../native.js';
 import type { Filter, FilterContext, ResponseHead } from './filter.js';
 import { FILE_READ_CHUNK, readFileChunks, readFileChunksSync } from './read-file-chunks.js';
 
@@ -127,12 +129,27 @@ export function mergeVary(response: ResponseHead, field: string): void {
   response.setHeader('Vary', `${vary}, ${field}`);
 }
 
+/**
+ * Answers of negotiateEncoding by offer and header. Clients send a handful of
+ * distinct Accept-Encoding values, and negotiator parses the header anew on
+ * every call; bounded, and emptied when full (a client varying the header
+ * cannot grow it).
+ */
+const negotiated = new Map<string, string | undefined>();
+const NEGOTIATED_MAX = 256;
+
 /** The coding the client prefers among those offered; 'identity', or undefined when nothing is acceptable. */
 export function negotiateEncoding(acceptEncoding: string | undefined, offered: readonly string[]): string | undefined {
+  const key = `${offered.join(',')}\n${acceptEncoding ?? ''}`;
+  const known = negotiated.get(key);
+  if (known !== undefined || negotiated.has(key)) return known;
   const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding ?? '' } });
   // negotiator ≥ 0.6.4 takes the server's preference order for ties (not in its type declarations).
   const encodings = negotiator.encodings as unknown as (available: readonly string[], options: { preferred: readonly string[] }) => string[];
-  return encodings.call(negotiator, offered, { preferred: offered })[0];
+  const chosen = encodings.call(negotiator, offered, { preferred: offered })[0];
+  if (negotiated.size >= NEGOTIATED_MAX) negotiated.clear();
+  negotiated.set(key, chosen);
+  return chosen;
 }
 
 function createStream(coding: Coding, o: Resolved, sizeHint: number): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress {
@@ -143,12 +160,27 @@ function createStream(coding: Coding, o: Resolved, sizeHint: number): zlib.Gzip 
   return zlib.createBrotliCompress({ params });
 }
 
-function compressSync(coding: Coding, o: Resolved, data: Uint8Array): Buffer {
-  if (coding === 'gzip') return zlib.gzipSync(data, { level: o.level });
-  if (coding === 'deflate') return zlib.deflateSync(data, { level: o.level });
-  return zlib.brotliCompressSync(data, {
-    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: o.brotliQuality, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
-  });
+/**
+ * One-call compression of a complete small body. gzip and deflate go through
+ * a native zlib stream that is reset, not recreated, per response (creating
+ * one costs more than compressing a few KiB); one per compress() instance and
+ * coding, created on first use. Brotli uses Node's.
+ */
+class WholeBodyCompressor {
+  private readonly o: Resolved;
+  private gzip: NativeWholeBodyDeflater | null = null;
+  private deflate: NativeWholeBodyDeflater | null = null;
+  constructor(o: Resolved) {
+    this.o = o;
+  }
+  compress(coding: Coding, parts: Uint8Array[]): Buffer {
+    if (coding === 'gzip') return (this.gzip ??= new native.WholeBodyDeflater('gzip', this.o.level)).compress(parts);
+    if (coding === 'deflate') return (this.deflate ??= new native.WholeBodyDeflater('deflate', this.o.level)).compress(parts);
+    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return zlib.brotliCompressSync(data, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: this.o.brotliQuality, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
+    });
+  }
 }
 
 /**
@@ -252,6 +284,7 @@ function collectable(b: Brigade, o: Resolved): boolean {
 /** The compression output filter (content-set). Register it with server.filter(compress(), scope). */
 export function compress(options: CompressOptions = {}): Filter<CompressState> {
   const o = resolve(options);
+  const whole = new WholeBodyCompressor(o);
   return {
     name: 'compress',
     type: 'content-set',
@@ -281,7 +314,7 @@ export function compress(options: CompressOptions = {}): Filter<CompressState> {
           if (!held.hasEos) return;
           state.mode = 'done';
           state.held = null;
-          return ctx.pass(compressWhole(state.coding!, o, held));
+          return ctx.pass(compressWhole(state.coding!, whole, held));
         }
         state.mode = 'compress';
         state.held = null;
@@ -332,7 +365,7 @@ function setEncodingHeaders(res: ResponseHead, coding: Coding): void {
   res.setHeader('Accept-Ranges', 'none');
 }
 
-function compressWhole(coding: Coding, o: Resolved, brigade: Brigade): Brigade {
+function compressWhole(coding: Coding, whole: WholeBodyCompressor, brigade: Brigade): Brigade {
   const parts: Uint8Array[] = [];
   const rest: Bucket[] = [];
   let eos = false;
@@ -348,7 +381,7 @@ function compressWhole(coding: Coding, o: Resolved, brigade: Brigade): Brigade {
     }
     // FLUSH before EOS in a complete body changes nothing: dropped.
   }
-  const body = compressSync(coding, o, parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+  const body = whole.compress(coding, parts);
   return new Brigade([new HeapBucket(body), new EosBucket(), ...rest]);
 }
 

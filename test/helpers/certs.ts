@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { toolEnv } from './sanitizer.js';
 
 export interface Leaf {
   cert: string;
@@ -30,7 +31,7 @@ export interface TestPki {
 }
 
 function openssl(args: string[], cwd: string): void {
-  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: toolEnv() });
 }
 
 function leaf(dir: string, ca: string, name: string, cn: string, san: string, days: string): Leaf {
