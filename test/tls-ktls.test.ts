@@ -6,7 +6,7 @@
 // a wrong key, nonce or sequence number would fail with bad_record_mac. Then
 // 'auto' and 'force' on this kernel (no ULP): they fall back to OpenSSL, and
 // the stats say so; 'off' never tries.
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -16,8 +16,9 @@ import type * as tls from 'node:tls';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Server, TlsOptions } from '../src/index.js';
-import { removePki, testPki } from './helpers/certs.js';
+import { testPki } from './helpers/certs.js';
 import { start, stop, stopAll, waitUntil, within } from './helpers/server.js';
+import { runTool, toolEnv } from './helpers/sanitizer.js';
 
 const test = suite('tls-ktls');
 const pki = testPki();
@@ -44,7 +45,6 @@ test.before(() => {
 test.after(async () => {
   await stopAll();
   fs.rmSync(tmp, { recursive: true, force: true });
-  removePki();
 });
 
 function setup(s: Server): void {
@@ -92,15 +92,6 @@ function get(port: number, p: string, opts: https.RequestOptions = {}): Promise<
 
 function sha(b: Buffer): string {
   return crypto.createHash('sha256').update(b).digest('hex');
-}
-
-function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: 60_000, maxBuffer: 1 << 20, encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 interface Case {
@@ -175,7 +166,7 @@ test('software kTLS: curl (TLS 1.3 and TLS 1.2) gets the file byte-exact', async
   const r = await start(setup, { tls: tlsOpts({ ktls: 'software' }) });
   for (const args of [['--tlsv1.3'], ['--tlsv1.2', '--tls-max', '1.2']]) {
     const out = path.join(tmp, 'curl.out');
-    const c = await run('curl', ['-sS', '-v', ...args, '--cacert', pki.caFile, '-o', out, `https://localhost:${r.port}/files/big.bin`]);
+    const c = await runTool('curl', ['-sS', '-v', ...args, '--cacert', pki.caFile, '-o', out, `https://localhost:${r.port}/files/big.bin`], { timeoutMs: 60_000 });
     assert.is(c.code, 0, c.stderr);
     assert.match(c.stderr, args[0] === '--tlsv1.3' ? /TLSv1\.3/ : /TLSv1\.2/);
     assert.is(sha(fs.readFileSync(out)), bigSha);
@@ -212,6 +203,7 @@ test('software kTLS: a KeyUpdate the peer asks to be answered closes the connect
   // "K" KeyUpdate(update_requested).
   const sc = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${r.port}`, '-servername', 'localhost', '-CAfile', pki.caFile, '-tls1_3'], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: toolEnv(),
   });
   let out = '';
   sc.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));

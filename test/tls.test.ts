@@ -1,7 +1,7 @@
 // TLS with real peers: Node's https/tls clients, curl and openssl s_client,
 // against certificates made for the test. Handshake, ALPN, SNI, versions,
 // resumption, reload, hostile and broken clients, large files byte for byte.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -12,8 +12,8 @@ import * as tls from 'node:tls';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createServer, httpsRedirect, type Server, type TlsOptions } from '../src/index.js';
-import { removePki, testPki } from './helpers/certs.js';
-import { toolEnv } from './helpers/sanitizer.js';
+import { testPki } from './helpers/certs.js';
+import { runTool } from './helpers/sanitizer.js';
 import { start, stop, stopAll, waitUntil, within } from './helpers/server.js';
 
 const test = suite('tls');
@@ -41,7 +41,6 @@ test.before(() => {
 test.after(async () => {
   await stopAll();
   fs.rmSync(tmp, { recursive: true, force: true });
-  removePki();
 });
 
 const baseTls = (): TlsOptions => ({
@@ -88,16 +87,6 @@ function get(port: number, p: string, opts: https.RequestOptions = {}): Promise<
     req.on('socket', (s) => s.on('session', (sess: Buffer) => (session = sess)));
     req.on('error', reject);
     req.end();
-  });
-}
-
-function run(cmd: string, args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(cmd, args, { timeout: 30_000, maxBuffer: 1 << 20, encoding: 'utf8', env: toolEnv() }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin?.end(input);
   });
 }
 
@@ -156,7 +145,7 @@ test('a 100 MiB file over TLS arrives byte for byte (Node client and curl)', asy
   assert.is(a.body.length, BIG);
   assert.is(crypto.createHash('sha256').update(a.body).digest('hex'), bigSha);
   const out = path.join(tmp, 'curl.out');
-  const c = await run('curl', ['-sS', '-v', '--cacert', pki.caFile, '-o', out, '-w', '%{http_version}', `https://localhost:${r.port}/files/big.bin`]);
+  const c = await runTool('curl', ['-sS', '-v', '--cacert', pki.caFile, '-o', out, '-w', '%{http_version}', `https://localhost:${r.port}/files/big.bin`]);
   assert.is(c.code, 0, c.stderr);
   assert.is(c.stdout, '1.1');
   assert.match(c.stderr, /ALPN: server accepted http\/1\.1/);
@@ -186,7 +175,7 @@ test('SNI picks the certificate; unknown names get the default one; sniStrict re
   assert.is(await subject('a.wild.test'), 'other.test');
   assert.is(await subject('a.b.wild.test'), 'localhost'); // a wildcard covers one label
   assert.is(await subject('unknown.test'), 'localhost');
-  const sc = await run('openssl', ['s_client', '-connect', `127.0.0.1:${r.port}`, '-servername', 'other.test', '-alpn', 'http/1.1', '-brief'], 'Q\n');
+  const sc = await runTool('openssl', ['s_client', '-connect', `127.0.0.1:${r.port}`, '-servername', 'other.test', '-alpn', 'http/1.1', '-brief'], { input: 'Q\n' });
   assert.match(sc.stderr + sc.stdout, /other\.test/);
   await stop(r.server);
 
@@ -377,7 +366,7 @@ test('brigade serve --tls-cert --tls-key --hsts --redirect-http: curl gets the f
       20_000,
       'the CLI prints its URLs',
     );
-    const c = await run('curl', ['-sS', '-D', '-', '--cacert', pki.caFile, `https://localhost:${httpsPort}/small.txt`]);
+    const c = await runTool('curl', ['-sS', '-D', '-', '--cacert', pki.caFile, `https://localhost:${httpsPort}/small.txt`]);
     assert.is(c.code, 0, c.stderr);
     assert.match(c.stdout, /strict-transport-security: max-age=31536000/i);
     assert.match(c.stdout, /small file over tls\n$/);

@@ -52,9 +52,15 @@ function makeCa(dir: string, name: string, cn: string): string {
 
 let pki: TestPki | undefined;
 
+/**
+ * The certificates of this test process, made once and shared by every test
+ * file that asks (uvu runs all files in one process); removed when the
+ * process exits, never earlier, since another file may still use them.
+ */
 export function testPki(): TestPki {
   if (pki) return pki;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'brigade-pki-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   const ca = makeCa(dir, 'ca', 'brigade test CA');
   const ca2 = makeCa(dir, 'ca2', 'brigade test CA 2');
   pki = {
@@ -68,9 +74,4 @@ export function testPki(): TestPki {
     localhost2: leaf(dir, 'ca2', 'localhost2', 'localhost', 'DNS:localhost,IP:127.0.0.1', '30'),
   };
   return pki;
-}
-
-export function removePki(): void {
-  if (pki) fs.rmSync(pki.dir, { recursive: true, force: true });
-  pki = undefined;
 }

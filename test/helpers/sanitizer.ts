@@ -1,6 +1,7 @@
 // The sanitizer suite (npm run test:asan) runs these tests with the ASan
 // runtime preloaded (LD_PRELOAD) so that Node can load the instrumented addon.
 // Children inherit that environment.
+import { execFile } from 'node:child_process';
 
 /**
  * Whether the server under test runs with the ASan runtime: its allocator
@@ -23,4 +24,21 @@ export function toolEnv(): NodeJS.ProcessEnv {
     delete env['UBSAN_OPTIONS'];
   }
   return env;
+}
+
+export interface ToolResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs an outside tool (toolEnv) to completion; a non-zero or signalled exit is code ≠ 0, never a throw. */
+export function runTool(cmd: string, args: string[], options: { input?: string; timeoutMs?: number } = {}): Promise<ToolResult> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { timeout: options.timeoutMs ?? 30_000, maxBuffer: 1 << 20, encoding: 'utf8', env: toolEnv() }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException).code === 'number' ? Number((err as NodeJS.ErrnoException).code) : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+  });
 }
