@@ -101,9 +101,18 @@ function resolve(options: CompressOptions): Resolved {
  * nginx and httpd never compress it by default either.
  */
 export function isCompressibleType(contentType: string): boolean {
+  const known = compressibleTypes.get(contentType);
+  if (known !== undefined) return known;
   const base = contentType.split(';')[0]!.trim().toLowerCase();
-  return base !== 'application/octet-stream' && compressible(base) === true;
+  const answer = base !== 'application/octet-stream' && compressible(base) === true;
+  if (compressibleTypes.size >= COMPRESSIBLE_TYPES_MAX) compressibleTypes.clear();
+  compressibleTypes.set(contentType, answer);
+  return answer;
 }
+
+/** isCompressibleType's answers by Content-Type value (a server sends few distinct ones); bounded. */
+const compressibleTypes = new Map<string, boolean>();
+const COMPRESSIBLE_TYPES_MAX = 256;
 
 /** Does the status carry a body worth compressing? */
 function compressibleStatus(s: number): boolean {

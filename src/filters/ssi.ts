@@ -28,7 +28,7 @@ import { EosBucket, FileBucket, FlushBucket, HeapBucket, ImmortalBucket, type Bu
 import { Subrequest, requestAncestry } from '../subrequest.js';
 import type { Filter, FilterContext } from './filter.js';
 import { FILE_READ_CHUNK, readFileChunksSync } from './read-file-chunks.js';
-import { encodeValue, parseDirective, substitute, type Directive, type EchoEncoding } from './ssi/directive.js';
+import { encodeValue, parseDirectiveCached, substitute, type Directive, type EchoEncoding } from './ssi/directive.js';
 import { ExprError, evaluate } from './ssi/expr.js';
 import { DirectiveScanner } from './ssi/scanner.js';
 import { DEFAULT_TIMEFMT, strftime } from './ssi/strftime.js';
@@ -151,8 +151,18 @@ function resolve(o: SsiOptions): Resolved {
   };
 }
 
+/**
+ * An absolute path that URL parsing and percent-decoding leave as it is:
+ * segments of unreserved characters, none empty or starting with a dot (so
+ * no '.' or '..'), no query. The common `include virtual="/x/y.html"` skips
+ * the URL parser with it. One way to match any string (a '/' between
+ * segments), so no backtracking on a hostile request path.
+ */
+const PLAIN_PATH = /^\/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?)?$/;
+
 /** A path as a canonical, decoded string, for loop detection. */
 function canonical(p: string): string {
+  if (PLAIN_PATH.test(p)) return p;
   let pathname: string;
   try {
     pathname = new URL(p, 'http://ssi.invalid/').pathname;
@@ -229,6 +239,7 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
       const rel = segs.map((s) => encodeURIComponent(s)).join('/');
       return new URL(rel, base).pathname;
     }
+    if (PLAIN_PATH.test(value)) return value;
     let url: URL;
     try {
       url = new URL(value, base);
@@ -289,7 +300,7 @@ export function ssi(options: SsiOptions = {}): Filter<SsiState> {
   /** Runs one directive; output goes to out. Only an include is async. */
   function execute(ctx: FilterContext<SsiState>, text: string, out: Output): void | Promise<void> {
     const st = ctx.state!;
-    const d = parseDirective(text);
+    const d = parseDirectiveCached(text);
     const on = active(st);
     const error = (): void => {
       if (active(st)) out.add(latin1Bucket(st.errmsg));

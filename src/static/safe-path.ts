@@ -34,6 +34,20 @@ export function isHiddenSegment(segment: string, depth: number, wellKnown: boole
   return !(wellKnown && depth === 0 && segment === '.well-known');
 }
 
+/**
+ * path.resolve(root), and it with a trailing separator. A mount calls with its
+ * one absolute root again and again: remembered for the last absolute root
+ * (a relative one depends on the working directory, so it is resolved each time).
+ */
+let lastRoot: { root: string; rootAbs: string; base: string } | null = null;
+function resolvedRoot(root: string): { rootAbs: string; base: string } {
+  if (lastRoot !== null && lastRoot.root === root) return lastRoot;
+  const rootAbs = path.resolve(root);
+  const r = { root, rootAbs, base: rootAbs.endsWith(path.sep) ? rootAbs : rootAbs + path.sep };
+  if (path.isAbsolute(root)) lastRoot = r;
+  return r;
+}
+
 export function resolveSafePath(root: string, urlPath: string, opts: SafePathOptions): SafePathResult {
   let decoded: string;
   try {
@@ -65,8 +79,7 @@ export function resolveSafePath(root: string, urlPath: string, opts: SafePathOpt
   const last = decoded.slice(decoded.lastIndexOf('/') + 1);
   const trailingSlash = decoded !== '' && (last === '' || last === '.' || last === '..');
 
-  const rootAbs = path.resolve(root);
-  const base = rootAbs.endsWith(path.sep) ? rootAbs : rootAbs + path.sep;
+  const { rootAbs, base } = resolvedRoot(root);
   let full = kept.length === 0 ? rootAbs : base + kept.join(path.sep);
   if (trailingSlash && !full.endsWith(path.sep)) full += path.sep;
 

@@ -5,9 +5,29 @@
 
 export interface Directive {
   /** Element name, lower case ("include", "echo", ...). */
-  name: string;
+  readonly name: string;
   /** Attributes in the order written; names lower case, values unescaped, not substituted. */
-  attrs: [string, string][];
+  readonly attrs: readonly (readonly [string, string])[];
+}
+
+/**
+ * Parsed directives by their text. A page sends the same few directives on
+ * every request; parsing is pure and a Directive is never changed, so one
+ * parse serves them all. Bounded, and emptied when full.
+ */
+const parsed = new Map<string, Directive | null>();
+const PARSED_MAX = 1024;
+
+/** parseDirective, remembered. */
+export function parseDirectiveCached(text: string): Directive | null {
+  const known = parsed.get(text);
+  if (known !== undefined) return known;
+  const d = parseDirective(text);
+  if (text.length <= 512) {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(text, d);
+  }
+  return d;
 }
 
 const WS = /\s/;
