@@ -17,6 +17,7 @@ import { Brigade, compress, DEFAULT_ERRMSG, EosBucket, HeapBucket, ssi, type Buc
 import { FilterChain } from '../src/filters/chain.js';
 import { parseCliArgs } from '../src/cli/args.js';
 import { DirectiveScanner, type ScanEvent } from '../src/filters/ssi/scanner.js';
+import { parseDirective, parseDirectiveCached } from '../src/filters/ssi/directive.js';
 import { evaluate } from '../src/filters/ssi/expr.js';
 import { strftime } from '../src/filters/ssi/strftime.js';
 import { startBigFileServer, wordText, type Child } from './helpers/big-file.js';
@@ -224,6 +225,18 @@ scanner('through the filter: a bucket without a directive is passed as it is; te
 scanner.run();
 
 // ---- unit: expressions and time formats ----
+
+scanner('parsed directives are remembered by text: the same answer, malformed ones included', () => {
+  const texts = [' include virtual="/a.html" ', ' echo var="x" encoding="url" ', ' include virtual="/a.html', ' 9bad ', ' set var="v" value=\'q\' '];
+  for (const t of texts) {
+    const first = parseDirectiveCached(t);
+    assert.equal(first, parseDirective(t), t);
+    assert.is(parseDirectiveCached(t), first, `${t}: one parse`);
+  }
+  assert.is(parseDirectiveCached(' include virtual="/a.html'), null);
+  // More distinct texts than it keeps: still right.
+  for (let i = 0; i < 3000; i++) assert.equal(parseDirectiveCached(` echo var="v${i}" `), { name: 'echo', attrs: [['var', `v${i}`]] });
+});
 
 const expr = suite('ssi: expressions');
 
