@@ -68,8 +68,8 @@ if [[ -z "${BRIGADE_TEST_PATTERN:-}" ]]; then
   # Pure unit tests, packaging, CLI and the differential test do not depend on
   # the MPM; the conformance run uses the CLI's default MPM, and bench --quick
   # starts brigade in every MPM itself; the browser test checks the page only;
-  # looper workers are always loopers.
-  per_mpm='^(?!.*(router|safe-path|cli-args|brigade|pack|cli|differential|conformance-nginx|bench-quick|status-browser|workers)\.test\.ts$).*\.test\.ts$'
+  # looper workers are always loopers; the deflater, type and API-doc checks use no socket.
+  per_mpm='^(?!.*(router|safe-path|cli-args|brigade|pack|cli|differential|conformance-nginx|bench-quick|status-browser|workers|whole-body-deflater|types-consumer|api-docs)\.test\.ts$).*\.test\.ts$'
   for mpm in ${BRIGADE_TEST_MPMS:-event worker leader}; do
     run_uvu "socket tests (mpm $mpm)" "$per_mpm" BRIGADE_MPM="$mpm" BRIGADE_THREADS=64
   done
