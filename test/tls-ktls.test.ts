@@ -12,13 +12,13 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type * as tls from 'node:tls';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Server, TlsOptions } from '../src/index.js';
 import { testPki } from './helpers/certs.js';
 import { start, stop, stopAll, waitUntil, within } from './helpers/server.js';
 import { runTool, toolEnv } from './helpers/sanitizer.js';
+import { httpsGet, type HttpsGot } from './helpers/https.js';
 
 const test = suite('tls-ktls');
 const pki = testPki();
@@ -56,39 +56,7 @@ function setup(s: Server): void {
 
 const tlsOpts = (extra: Partial<TlsOptions>): TlsOptions => ({ cert: pki.localhost.certFile, key: pki.localhost.keyFile, ...extra });
 
-interface Got {
-  status: number;
-  body: Buffer;
-  cipher: string;
-  protocol: string | null;
-  reused: boolean;
-  session: Buffer | undefined;
-}
-
-function get(port: number, p: string, opts: https.RequestOptions = {}): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    let session: Buffer | undefined;
-    const req = https.request({ host: '127.0.0.1', port, path: p, ca: pki.ca, servername: 'localhost', agent: false, ...opts }, (res) => {
-      const chunks: Buffer[] = [];
-      const sock = res.socket as tls.TLSSocket;
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body: Buffer.concat(chunks),
-          cipher: sock.getCipher().standardName,
-          protocol: sock.getProtocol(),
-          reused: sock.isSessionReused(),
-          session: session ?? sock.getSession(),
-        }),
-      );
-    });
-    req.on('socket', (s) => s.on('session', (sess: Buffer) => (session = sess)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, p: string, opts: https.RequestOptions = {}): Promise<HttpsGot> => httpsGet(port, p, pki.ca, opts);
 
 function sha(b: Buffer): string {
   return crypto.createHash('sha256').update(b).digest('hex');

@@ -15,6 +15,7 @@ import { createServer, httpsRedirect, type Server, type TlsOptions } from '../sr
 import { testPki } from './helpers/certs.js';
 import { runTool } from './helpers/sanitizer.js';
 import { start, stop, stopAll, waitUntil, within } from './helpers/server.js';
+import { httpsGet, type HttpsGot } from './helpers/https.js';
 
 const test = suite('tls');
 const pki = testPki();
@@ -55,40 +56,7 @@ function setup(s: Server): void {
   s.static('/files', tmp);
 }
 
-interface Got {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  alpn: string | false | null;
-  protocol: string | null;
-  reused: boolean;
-  session: Buffer | undefined;
-}
-
-function get(port: number, p: string, opts: https.RequestOptions = {}): Promise<Got> {
-  return new Promise((resolve, reject) => {
-    let session: Buffer | undefined;
-    const req = https.request({ host: '127.0.0.1', port, path: p, ca: pki.ca, servername: 'localhost', agent: false, ALPNProtocols: ['http/1.1'], ...opts }, (res) => {
-      const chunks: Buffer[] = [];
-      const sock = res.socket as tls.TLSSocket;
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks),
-          alpn: sock.alpnProtocol,
-          protocol: sock.getProtocol(),
-          reused: sock.isSessionReused(),
-          session: session ?? sock.getSession(),
-        }),
-      );
-    });
-    req.on('socket', (s) => s.on('session', (sess: Buffer) => (session = sess)));
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (port: number, p: string, opts: https.RequestOptions = {}): Promise<HttpsGot> => httpsGet(port, p, pki.ca, opts);
 
 /** A raw TCP exchange: writes data, collects everything until the server closes. */
 function raw(port: number, data: Buffer | string, endAfterWrite = false): Promise<Buffer> {
