@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseOptions, USAGE } from './lib/args.js';
-import { installCleanupHandlers, killAllNow, onExit } from './lib/cleanup.js';
+import { installCleanupHandlers, onExit, runMain } from './lib/cleanup.js';
 import { ensureLoadGenerator } from './lib/loadgen.js';
 import { canPin } from './lib/pinning.js';
 import { expandCpuList, busyPercent } from './lib/proc-cpu.js';
@@ -293,14 +293,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => {
-    killAllNow();
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(`bench: ${err.stack ?? err.message}`);
-    killAllNow();
-    process.exitCode = 1;
-  },
-);
+runMain('bench', main);

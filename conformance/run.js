@@ -10,7 +10,7 @@ import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { installCleanupHandlers, killAllNow, onExit } from '../bench/lib/cleanup.js';
+import { installCleanupHandlers, onExit, runMain } from '../bench/lib/cleanup.js';
 import { stopProcess } from '../bench/lib/server-process.js';
 import { allCases, instantiate, needsValidators } from './lib/cases.js';
 import { request } from './lib/client.js';
@@ -156,14 +156,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => {
-    killAllNow();
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(`conformance: ${err.stack ?? err.message}`);
-    killAllNow();
-    process.exitCode = 2;
-  },
-);
+runMain('conformance', main, 2);

@@ -20,6 +20,25 @@ export function untrack(pid) {
   live.delete(pid);
 }
 
+/**
+ * Runs a script's async main(): its resolved number is the exit code; a throw
+ * prints "<name>: <stack>" and exits with failCode. Either way every tracked
+ * child is killed first.
+ */
+export function runMain(name, main, failCode = 1) {
+  main().then(
+    (code) => {
+      killAllNow();
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(`${name}: ${err.stack ?? err.message}`);
+      killAllNow();
+      process.exitCode = failCode;
+    },
+  );
+}
+
 export function onExit(fn) {
   exitHooks.push(fn);
 }

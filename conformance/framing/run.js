@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, chmodSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { installCleanupHandlers, killAllNow, onExit } from '../../bench/lib/cleanup.js';
+import { installCleanupHandlers, onExit, runMain } from '../../bench/lib/cleanup.js';
 import { isAlive } from '../../bench/lib/server-process.js';
 import { globToRegExp } from '../lib/known.js';
 import { CATEGORIES, allCases } from './cases.js';
@@ -148,14 +148,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => {
-    killAllNow();
-    process.exitCode = code;
-  },
-  (err) => {
-    console.error(`conformance:framing: ${err.stack ?? err.message}`);
-    killAllNow();
-    process.exitCode = 2;
-  },
-);
+runMain('conformance:framing', main, 2);
