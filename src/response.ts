@@ -35,6 +35,7 @@ export interface ResponseHost {
 const FRESH = 0;
 const STREAMING = 1;
 const FINISHED = 2;
+const RESOLVED: Promise<void> = Promise.resolve();
 
 // RFC 9110 token characters, for header names.
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -351,6 +352,20 @@ export class BrigadeResponse implements Response {
     const r = await openFileRange(file, options);
     if (!this.hasHeader('content-type')) this.setHeader('Content-Type', r.contentType);
     this.sendFd(r.fd, r.offset, r.length);
+  }
+
+  /**
+   * Resolves when writing more is reasonable: the output filters (if any)
+   * have taken what was written, and the bytes the native writers hold unsent
+   * are below the low-water mark (or the client is gone). A handler that
+   * writes a large body awaits it between writes, as it would wait for
+   * node:http's 'drain'; write() itself never blocks.
+   */
+  drained(): Promise<void> {
+    const check = (): Promise<void> | undefined => this.lane.drained(() => this.aborted) ?? undefined;
+    const tail = this.chainTail;
+    if (tail) return tail.then(check);
+    return check() ?? RESOLVED;
   }
 
   /** Forces everything written so far onto the wire (a FLUSH bucket through the chain). */

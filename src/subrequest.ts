@@ -262,6 +262,10 @@ class SubResponse implements Response {
   flush(): void {
     // Nothing to push: the parent decides when its body goes out.
   }
+  /** The including page takes each brigade in turn: resolves once it took all written so far. */
+  drained(): Promise<void> {
+    return this.tail;
+  }
 
   /** Ends the subrequest abnormally (its handler failed). */
   fail(err: unknown): void {

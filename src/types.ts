@@ -75,6 +75,13 @@ export interface Response {
   sendFd(fd: number, offset: number, length: number): void;
   /** Pushes what was written so far to the client now (a FLUSH bucket through the output filters). */
   flush(): void;
+  /**
+   * Resolves when writing more is reasonable: the output filters took what was
+   * written and the unsent bytes are below the low-water mark, or the client
+   * is gone. Await it between write() calls of a large body (node:http's
+   * 'drain'); write() itself never waits.
+   */
+  drained(): Promise<void>;
   /** true once end()/sendFile() finished the response. */
   readonly finished: boolean;
   /** true once the status line and headers were handed to the writer. */

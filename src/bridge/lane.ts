@@ -13,6 +13,9 @@ const BACKPRESSURE_CHECK = 4 << 20;
 const BACKPRESSURE_HIGH = 32 << 20;
 const BACKPRESSURE_LOW = 8 << 20;
 const BACKPRESSURE_MAX_POLLS = 1000;
+/** res.drained(): waits above this much unsent slab memory (all lanes), until below DRAIN_LOW. */
+const DRAIN_HIGH = 32 << 20;
+const DRAIN_LOW = 16 << 20;
 
 export interface LaneSink {
   /** Called for every message in the request ring, in order, during drain(). */
@@ -296,6 +299,25 @@ export class Lane {
         else setTimeout(tick, 1);
       };
       setTimeout(tick, 1);
+    });
+  }
+
+  /**
+   * For handlers that write a large body (res.drained()): null while the slab
+   * memory the native writers hold unsent is below DRAIN_HIGH; else a promise
+   * that resolves once it has fallen below DRAIN_LOW or gone() says the
+   * response no longer matters (client gone). Unlike backpressure() it has no
+   * time bound: a client that stops reading is ended by the send timeout.
+   */
+  drained(gone: () => boolean): Promise<void> | null {
+    if (this.slabBytesInUse() < DRAIN_HIGH) return null;
+    return new Promise((resolve) => {
+      let wait = 1;
+      const tick = (): void => {
+        if (gone() || this.slabBytesInUse() < DRAIN_LOW) resolve();
+        else setTimeout(tick, (wait = Math.min(wait * 2, 50)));
+      };
+      setTimeout(tick, wait);
     });
   }
 

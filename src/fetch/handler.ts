@@ -37,10 +37,10 @@ export function createFetchHandler(handler: FetchHandler, host: FetchHost): Hand
       return Promise.resolve(out).then((response) => {
         // A handler may answer through info.res itself and return nothing.
         if (response === undefined && res.finished) return;
-        return sendFetchResponse(response, req, res, host);
+        return sendFetchResponse(response, req, res);
       });
     }
     if (out === undefined && res.finished) return;
-    return sendFetchResponse(out, req, res, host);
+    return sendFetchResponse(out, req, res);
   };
 }

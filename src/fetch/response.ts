@@ -12,7 +12,6 @@ import * as path from 'node:path';
 import mime from 'mime-types';
 import { clientAborted, onClientAbort } from './abort.js';
 import { FastResponse, fastResponseSource } from './fast-response.js';
-import type { FetchHost } from './types.js';
 import type { Request as BrigadeRequestApi, Response as BrigadeResponseApi } from '../types.js';
 
 const NativeResponse = globalThis.Response;
@@ -101,7 +100,7 @@ function abandon(res: BrigadeResponseApi): void {
  * Sends `response` through brigade's `res`. Returns nothing when the response
  * was written synchronously (null body, string or bytes), else a promise.
  */
-export function sendFetchResponse(response: unknown, req: BrigadeRequestApi, res: BrigadeResponseApi, host: FetchHost): void | Promise<void> {
+export function sendFetchResponse(response: unknown, req: BrigadeRequestApi, res: BrigadeResponseApi): void | Promise<void> {
   if (!(response instanceof NativeResponse)) {
     throw new TypeError(`brigade: a fetch handler must return a Response, got ${describe(response)}`);
   }
@@ -139,7 +138,7 @@ export function sendFetchResponse(response: unknown, req: BrigadeRequestApi, res
     res.end();
     return;
   }
-  return sendStream(response, body, req, res, host);
+  return sendStream(response, body, req, res);
 }
 
 async function sendFile(response: FileResponse, res: BrigadeResponseApi): Promise<void> {
@@ -171,12 +170,11 @@ async function sendFile(response: FileResponse, res: BrigadeResponseApi): Promis
 // them. So the stream is read one chunk at a time (the producer is pulled no
 // faster than we write), every YIELD_BYTES / YIELD_WRITES the loop yields a
 // macrotask so the writer gets its turn (on the looper MPM it runs on this
-// thread), and while the slab memory in use by all lanes is above HIGH_WATER
-// (bytes written but not yet sent) reading waits. There is no per-connection
+// thread), and then waits for res.drained() (bytes written but not yet sent
+// above the high-water mark: reading waits). There is no per-connection
 // signal for "this client's bytes left" yet; see docs/fetch.md.
 const YIELD_BYTES = 256 * 1024;
 const YIELD_WRITES = 64;
-const HIGH_WATER = 64 * 1024 * 1024;
 
 type Chunk = string | Uint8Array;
 
@@ -212,11 +210,7 @@ function settledSoon<T>(p: Promise<T>): Promise<T | typeof PENDING> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function sendStream(response: Response, body: ReadableStream, req: object, res: BrigadeResponseApi, host: FetchHost): Promise<void> {
+async function sendStream(response: Response, body: ReadableStream, req: object, res: BrigadeResponseApi): Promise<void> {
   const reader = body.getReader() as ReadableStreamDefaultReader<unknown>;
   let aborted = clientAborted(req);
   const off = onClientAbort(req, () => {
@@ -259,7 +253,7 @@ async function sendStream(response: Response, body: ReadableStream, req: object,
         sinceYield = 0;
         writes = 0;
         await new Promise<void>((resolve) => setImmediate(resolve));
-        for (let wait = 1; !aborted && host.stats().slabs.bytesInUse > HIGH_WATER; wait = Math.min(wait * 2, 50)) await sleep(wait);
+        await res.drained();
         if (aborted) break;
       }
       r = await reader.read();

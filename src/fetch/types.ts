@@ -27,5 +27,4 @@ export interface FetchServerOptions {
 /** What the fetch adapter needs from the server. */
 export interface FetchHost {
   readonly address: { host: string; port: number };
-  stats(): { slabs: { bytesInUse: number } };
 }
