@@ -4,6 +4,7 @@
 // space is reused.
 import { fast, type FastBuffer } from './bridge/fast-buffer.js';
 import * as L from './bridge/layout.js';
+import { formatPeerAddress } from './bridge/peer-address.js';
 import { Pool, type PoolRegistry } from './pool.js';
 import type { Request, RequestPool } from './types.js';
 
@@ -42,6 +43,7 @@ export class BrigadeRequest implements Request {
   private _query: string | undefined;
   private _headers: Record<string, string> | undefined;
   private _search: URLSearchParams | undefined;
+  private _remote: string | undefined;
   private _pool: Pool | undefined;
   params: Readonly<Record<string, string>> = EMPTY;
 
@@ -135,8 +137,8 @@ export class BrigadeRequest implements Request {
   }
 
   get remoteAddress(): string {
-    const ip = this.u32[(this.pos + L.RQ_REMOTE_IP) >> 2]!;
-    return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+    this._remote ??= formatPeerAddress(this.buf, this.pos + L.RQ_REMOTE_ADDR, this.buf[this.pos + L.RQ_REMOTE_FAMILY]!);
+    return this._remote;
   }
 
   get headers(): Readonly<Record<string, string>> {

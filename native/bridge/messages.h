@@ -1,6 +1,6 @@
 // Message layouts of the two rings of a lane. All little-endian, all offsets
 // 4- or 8-aligned so JS reads them with Uint32Array / Float64Array views.
-// Mirror: src/bridge/messages.ts.
+// Mirror: src/bridge/layout.ts.
 #pragma once
 #include <cstdint>
 
@@ -34,14 +34,15 @@ struct RequestMsg {
   uint32_t path_len, query_off;      // path = [target_off, +path_len); query = [query_off, +query_len)
   uint32_t query_len, body_len;      // body_len: inline body bytes after the head bytes
   double content_length;             // -1 when unknown (chunked) / 0 when none
-  uint32_t remote_ipv4;
+  uint8_t remote_addr[16];           // peer, network order: IPv4 in the first 4 bytes, IPv6 all 16
   uint16_t remote_port;
   uint8_t class_index;               // service class (RequestClassifier); 255 = classify in JS
-  uint8_t reserved;
+  uint8_t remote_family;             // 4, 6, or 0 (not an IP peer); v4-mapped IPv6 arrives as 4
+  uint32_t reserved;
   // followed by: header_count x {name_off, name_len, value_off, value_len} (uint32),
   // then head_len bytes of the raw head, then body_len bytes of body.
 };
-static_assert(sizeof(RequestMsg) == 64);
+static_assert(sizeof(RequestMsg) == 80);
 
 // kMsgBody: flags bit 1 = last chunk
 struct BodyMsg {

@@ -17,8 +17,8 @@ namespace brigade::conn {
 using bridge::RequestMsg;
 using http::ParseResult;
 
-Connection::Connection(IoContext& ctx, int fd, uint32_t id, uint32_t remote_ipv4, uint16_t remote_port)
-    : ctx_(ctx), fd_(fd), id_(id), remote_ipv4_(remote_ipv4), remote_port_(remote_port) {
+Connection::Connection(IoContext& ctx, int fd, uint32_t id, const PeerAddress& peer)
+    : ctx_(ctx), fd_(fd), id_(id), peer_(peer) {
   read_timer.owner = this;
   write_timer.owner = this;
   set_state(State::kIdle);
@@ -422,10 +422,11 @@ bool Connection::dispatch_head(const char* buf, size_t avail, size_t* used) {
   m->query_len = h.query.len;
   m->body_len = inline_len;
   m->content_length = h.chunked ? -1.0 : (h.has_content_length ? static_cast<double>(h.content_length) : 0.0);
-  m->remote_ipv4 = remote_ipv4_;
-  m->remote_port = remote_port_;
+  std::memcpy(m->remote_addr, peer_.bytes, sizeof m->remote_addr);
+  m->remote_port = peer_.port;
   // Service classes off (the default): one inlined test, no call.
   m->class_index = cfg.classifier.enabled() ? cfg.classifier.classify(h, buf) : http::RequestClassifier::kClassifyInJs;
+  m->remote_family = peer_.family;
   m->reserved = 0;
   auto* tbl = reinterpret_cast<uint32_t*>(p + sizeof(RequestMsg));
   for (uint32_t i = 0; i < h.header_count; ++i) {

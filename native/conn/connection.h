@@ -12,6 +12,7 @@
 #include "conn/io_context.h"
 #include "conn/out_bucket.h"
 #include "conn/out_queue.h"
+#include "conn/peer_address.h"
 #include "conn/transport.h"
 #include "http/request_parser.h"
 #include "poll/timer_queue.h"
@@ -29,7 +30,7 @@ class Connection {
     kClosed,
   };
 
-  Connection(IoContext& ctx, int fd, uint32_t id, uint32_t remote_ipv4, uint16_t remote_port);
+  Connection(IoContext& ctx, int fd, uint32_t id, const PeerAddress& peer);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -107,13 +108,13 @@ class Connection {
   IoContext& ctx_;
   int fd_;
   uint32_t id_;
-  uint32_t remote_ipv4_;
-  uint16_t remote_port_;
+  PeerAddress peer_;
   State state_ = State::kIdle;
-  std::unique_ptr<http::RequestParser> parser_;
-  http::BodyDecoder body_;
+  // (the two flags sit in peer_'s tail padding: sizeof(Connection) 384 on x86-64)
   bool head_pending_dispatch_ = false;  // parsed, waiting for ring space
   bool no_more_after_body_ = false;   // the request whose body is streaming is the last one
+  std::unique_ptr<http::RequestParser> parser_;
+  http::BodyDecoder body_;
   std::vector<char> inbuf_;   // bytes of an incomplete request, from its first byte
   uint64_t inbuf_counted_ = 0;  // inbuf_ capacity as counted in stats.input_buffered
   bool read_pending_ = false;  // socket may hold unread bytes (ET): resume without an event

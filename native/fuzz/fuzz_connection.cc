@@ -545,6 +545,9 @@ class Harness {
     REQUIRE(m->path_len <= m->target_len);
     REQUIRE(uint64_t{m->query_off} + m->query_len <= m->head_len);
     REQUIRE(m->body_len <= config_.inline_body_max);
+    // Clients come over a unix socket: no IP peer, an all-zero address.
+    REQUIRE(m->remote_family == 0 && m->remote_port == 0 && m->reserved == 0, "peer of a unix-socket client");
+    for (uint8_t b : m->remote_addr) REQUIRE(b == 0, "peer address bytes");
     const bool follows = m->flags & bridge::kReqBodyFollows;
     const bool chunked = m->flags & bridge::kReqChunked;
     if (chunked) REQUIRE(follows && m->content_length == -1.0 && m->body_len == 0);

@@ -9,7 +9,7 @@
 
 namespace brigade::mpm {
 
-int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up) {
+int accept_one(int listen_fd, int wait_ms, conn::PeerAddress* peer, const std::atomic<bool>* give_up) {
   struct pollfd p {};
   p.fd = listen_fd;
   p.events = POLLIN;
@@ -22,11 +22,11 @@ int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const s
     if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) return -2;
     return -1;  // EAGAIN (another thread won), ECONNABORTED, EINTR
   }
-  conn::peer_ipv4(ss, ip, port);
+  *peer = conn::peer_address(ss);
   return fd;
 }
 
-int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port,
+int ConnThread::accept_while_idle(int listen_fd, int wait_ms, conn::PeerAddress* peer,
                                   const std::atomic<bool>* give_up) {
   if (loop_.announce_sleep()) {
     loop_.end_sleep();
@@ -43,7 +43,7 @@ int ConnThread::accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint
   if (n <= 0) return -1;
   if (p[1].revents & POLLIN) loop_.turn(0);
   if (!(p[0].revents & POLLIN)) return -1;
-  return accept_one(listen_fd, 0, ip, port, give_up);
+  return accept_one(listen_fd, 0, peer, give_up);
 }
 
 }  // namespace brigade::mpm

@@ -20,14 +20,14 @@ class ConnThread {
       : loop_(config, -1, lane, 1, 64 * 1024) {}
   bool init() { return loop_.init(); }
   // Serves fd until the connection closes (called on this object's thread).
-  void serve(int fd, uint32_t ip, uint16_t port) {
-    if (!loop_.adopt(fd, ip, port)) return;
+  void serve(int fd, const conn::PeerAddress& peer) {
+    if (!loop_.adopt(fd, peer)) return;
     while (loop_.open_connections() > 0 && !stop_.load(std::memory_order_acquire)) loop_.turn(-1);
     loop_.turn(0);  // publish the last events (EOR done, aborts)
   }
   // Leader: waits up to wait_ms for a connection on listen_fd while still
   // serving its own lane (late responses, drain reports). Same returns as accept_one.
-  int accept_while_idle(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up);
+  int accept_while_idle(int listen_fd, int wait_ms, conn::PeerAddress* peer, const std::atomic<bool>* give_up);
   // One non-blocking turn: lets an idle thread act on drain/abort requests.
   void idle_turn() { loop_.turn(0); }
   void request_drain(bool close_idle) { loop_.request_drain(close_idle); }
@@ -71,8 +71,7 @@ class ConnThread {
   std::mutex mu;
   std::condition_variable cv;
   int handed_fd = -1;
-  uint32_t handed_ip = 0;
-  uint16_t handed_port = 0;
+  conn::PeerAddress handed_peer;
   bool promoted = false;       // leader MPM: woken as the new leader
   bool drain_pending = false;  // run an idle turn so the drain is reported
   bool wake_pending = false;   // JS published responses while this thread slept
@@ -87,6 +86,6 @@ class ConnThread {
 // errors (the caller backs off).
 // give_up (set by a drain or stop) is checked again once poll() returns, so a
 // connection that arrives after a hand-over is left to the new server.
-int accept_one(int listen_fd, int wait_ms, uint32_t* ip, uint16_t* port, const std::atomic<bool>* give_up = nullptr);
+int accept_one(int listen_fd, int wait_ms, conn::PeerAddress* peer, const std::atomic<bool>* give_up = nullptr);
 
 }  // namespace brigade::mpm

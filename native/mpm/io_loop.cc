@@ -213,20 +213,17 @@ void IoLoop::accept_all() {
       }
       return;
     }
-    uint32_t ip = 0;
-    uint16_t port = 0;
-    conn::peer_ipv4(ss, &ip, &port);
-    add_connection(fd, ip, port);
+    add_connection(fd, conn::peer_address(ss));
   }
   accept_pending_ = true;  // budget used: more may wait, and edge-triggered won't repeat
 }
 
-bool IoLoop::adopt(int fd, uint32_t remote_ipv4, uint16_t remote_port) {
+bool IoLoop::adopt(int fd, const conn::PeerAddress& peer) {
   ctx_.now_ms = poll::monotonic_ms();
-  return add_connection(fd, remote_ipv4, remote_port);
+  return add_connection(fd, peer);
 }
 
-bool IoLoop::add_connection(int fd, uint32_t ip, uint16_t port) {
+bool IoLoop::add_connection(int fd, const conn::PeerAddress& peer) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   uint32_t slot;
@@ -242,7 +239,7 @@ bool IoLoop::add_connection(int fd, uint32_t ip, uint16_t port) {
     return false;
   }
   const uint32_t id = (static_cast<uint32_t>(gens_[slot] & 0xfff) << kSlotBits) | slot;
-  auto c = std::make_unique<conn::Connection>(ctx_, fd, id, ip, port);
+  auto c = std::make_unique<conn::Connection>(ctx_, fd, id, peer);
   c->poll_token = id;
   if (config_.tls) {
     std::unique_ptr<conn::Transport> t = config_.tls->make();

@@ -46,7 +46,7 @@ class IoLoop {
 
   // Takes over an accepted, nonblocking socket (thread-per-connection MPMs).
   // Owner thread only. Returns false (and closes fd) if it cannot.
-  bool adopt(int fd, uint32_t remote_ipv4, uint16_t remote_port);
+  bool adopt(int fd, const conn::PeerAddress& peer);
   uint64_t open_connections() const { return open_; }
   // Thread-per-connection MPMs sleep on a condition variable between
   // connections: announce it so JS calls wake() for late responses.
@@ -71,7 +71,7 @@ class IoLoop {
 
  private:
   void accept_all();
-  bool add_connection(int fd, uint32_t ip, uint16_t port);
+  bool add_connection(int fd, const conn::PeerAddress& peer);
   void pause_accept(uint64_t resume_ms);
   void resume_accept();
   void on_event(const poll::Event& ev);

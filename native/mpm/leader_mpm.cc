@@ -74,10 +74,9 @@ void LeaderMpm::thread_main(uint32_t index) {
     if (!stack_->push_or_lead(index) && !wait_for_leadership(t)) break;
     // Leader: wait for a connection (checking for stop/drain now and then).
     int fd = -1;
-    uint32_t ip = 0;
-    uint16_t port = 0;
+    conn::PeerAddress peer;
     while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
-      fd = t.accept_while_idle(listen_fd_, 100, &ip, &port, &draining_);
+      fd = t.accept_while_idle(listen_fd_, 100, &peer, &draining_);
       if (fd == -2) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         fd = -1;
@@ -96,7 +95,7 @@ void LeaderMpm::thread_main(uint32_t index) {
       break;
     }
     promote_next();  // hand leadership over before doing the work
-    t.serve(fd, ip, port);
+    t.serve(fd, peer);
     if (t.stopping()) break;
   }
   t.shutdown();

@@ -34,10 +34,9 @@ void WorkerMpm::listener_main() {
     }
     // Then wait for a connection for it.
     int fd = -1;
-    uint32_t ip = 0;
-    uint16_t port = 0;
+    conn::PeerAddress peer;
     while (fd < 0 && !stop_.load(std::memory_order_acquire) && !draining_.load(std::memory_order_acquire)) {
-      fd = accept_one(listen_fd_, 100, &ip, &port, &draining_);
+      fd = accept_one(listen_fd_, 100, &peer, &draining_);
       if (fd == -2) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));  // out of fds: back off
         fd = -1;
@@ -54,8 +53,7 @@ void WorkerMpm::listener_main() {
     {
       std::lock_guard<std::mutex> lk(t.mu);
       t.handed_fd = fd;  // -1 when stopping: the worker just goes idle again
-      t.handed_ip = ip;
-      t.handed_port = port;
+      t.handed_peer = peer;
     }
     t.cv.notify_one();
     if (fd < 0) return;
@@ -71,8 +69,7 @@ void WorkerMpm::worker_main(uint32_t index) {
     }
     idle_cv_.notify_one();
     int fd;
-    uint32_t ip;
-    uint16_t port;
+    conn::PeerAddress peer;
     {
       std::unique_lock<std::mutex> lk(t.mu);
       t.sleep_until(lk, [&t] { return t.handed_fd >= 0; });
@@ -82,11 +79,10 @@ void WorkerMpm::worker_main(uint32_t index) {
         return;
       }
       fd = t.handed_fd;
-      ip = t.handed_ip;
-      port = t.handed_port;
+      peer = t.handed_peer;
       t.handed_fd = -1;
     }
-    t.serve(fd, ip, port);
+    t.serve(fd, peer);
     if (t.stopping()) {
       t.shutdown();
       return;

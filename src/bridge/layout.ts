@@ -43,11 +43,12 @@ export const RQ_QUERY_OFF = 36;
 export const RQ_QUERY_LEN = 40;
 export const RQ_BODY_LEN = 44;
 export const RQ_CONTENT_LENGTH = 48; // float64
-export const RQ_REMOTE_IP = 56;
-export const RQ_REMOTE_PORT = 60; // uint16
-export const RQ_CLASS = 62; // uint8: service class from the native classifier
+export const RQ_REMOTE_ADDR = 56; // 16 bytes, network order (IPv4: first 4)
+export const RQ_REMOTE_PORT = 72; // uint16
+export const RQ_CLASS = 74; // uint8: service class from the native classifier
 export const CLASS_IN_JS = 255; // no native class: classify in TypeScript
-export const RQ_FIXED = 64;
+export const RQ_REMOTE_FAMILY = 75; // uint8: 4, 6, or 0 (not an IP peer)
+export const RQ_FIXED = 80;
 
 // BodyMsg / ConnEventMsg
 export const EV_FLAGS = 5;
