@@ -58,7 +58,7 @@ run_uvu() {
     [[ $r -eq 0 ]] && r=1
   fi
   total_passed=$((total_passed + passed))
-  total_failed=$((total_failed + total - passed - ${skipped:-0}))
+  total_failed=$((total_failed + total - passed))  # uvu's Total leaves skipped tests out
   total_skipped=$((total_skipped + ${skipped:-0}))
   if [[ $r -ne 0 ]]; then rc=$r; fi
 }
@@ -88,15 +88,16 @@ if [[ "$asan_wanted" == "1" ]]; then
   # summary line is labelled so the last line here stays the only bare one.
   BRIGADE_ASAN_SUITE=0 BRIGADE_SUMMARY_LABEL="asan suite: " bash scripts/test-asan.sh 2>&1 | tee "$alog"
   ar=${PIPESTATUS[0]}
-  line=$(grep -E '^(asan suite: )?[0-9]+ passed, [0-9]+ failed' "$alog" | tail -1)
+  line=$(grep -E '^(asan suite: )?[0-9]+ passed, -?[0-9]+ failed' "$alog" | tail -1)
   rm -f "$alog"
   if [[ -n "$line" ]]; then
     asan_passed=$(sed -E 's/^[^0-9]*([0-9]+) passed.*/\1/' <<<"$line")
-    asan_failed=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+    asan_failed=$(sed -E 's/.* (-?[0-9]+) failed.*/\1/' <<<"$line")
+    if [[ "$line" =~ ([0-9]+)\ skipped ]]; then total_skipped=$((total_skipped + BASH_REMATCH[1])); fi
   else
     asan_failed=1
   fi
-  [[ $ar -ne 0 && $asan_failed -eq 0 ]] && asan_failed=1
+  [[ $asan_failed -lt 0 || ( $ar -ne 0 && $asan_failed -eq 0 ) ]] && asan_failed=1
   if [[ $ar -ne 0 && $rc -eq 0 ]]; then rc=$ar; fi
 fi
 
