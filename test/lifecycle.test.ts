@@ -228,6 +228,9 @@ test('stats(): requestsTotal, responsesTotal, connectionsTotal, connectionsOpen 
   const c = await RawClient.open(port);
   await c.write(get('/ok') + get('/ok') + get('/ok'));
   await c.responses(3);
+  // The writer counts a response right after its bytes went out; on the
+  // thread MPMs that is another thread, so the client can be a moment ahead.
+  await waitUntil(() => server.stats().responsesTotal === 3, 2000, () => JSON.stringify(server.stats()));
   let s1 = server.stats();
   assert.is(s1.connectionsTotal, 1);
   assert.is(s1.connectionsOpen, 1);
@@ -237,6 +240,7 @@ test('stats(): requestsTotal, responsesTotal, connectionsTotal, connectionsOpen 
   const d = await RawClient.open(port);
   await d.write(get('/nope'));
   assert.is((await d.response()).status, 404);
+  await waitUntil(() => server.stats().responsesTotal === 4, 2000, () => JSON.stringify(server.stats()));
   s1 = server.stats();
   assert.is(s1.connectionsTotal, 2);
   assert.is(s1.requestsTotal, 4);
