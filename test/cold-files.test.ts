@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { start, stopAll, type Running } from './helpers/server.js';
+import { toolEnv } from './helpers/sanitizer.js';
 
 const test = suite('files not in the page cache');
 const SIZE = 6 * 1024 * 1024 + 12345; // several pool windows, and a partial last one
@@ -22,10 +23,28 @@ const files: { name: string; sha: string }[] = [];
 // tmpfs has no disk behind it: nothing can be evicted there, so nothing is offloaded.
 let evictable = false;
 
-/** Drops the file's pages from the page cache (POSIX_FADV_DONTNEED through dd's nocache flag). */
-function evict(file: string): void {
-  const r = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
-  assert.is(r.status, 0, `dd nocache: ${r.stderr?.toString()}`);
+/** Bytes of the file in the page cache (util-linux fincore); -1 when that cannot be told. */
+function resident(file: string): number {
+  const r = spawnSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', file], { env: toolEnv() });
+  const n = Number(r.stdout?.toString().trim());
+  return r.status === 0 && Number.isFinite(n) ? n : -1;
+}
+
+/**
+ * Drops the file's pages from the page cache (POSIX_FADV_DONTNEED through
+ * dd's nocache flag). The kernel may keep some (pages still under writeback,
+ * a busy machine's readahead): it tries three times and says whether the file
+ * is out of the cache now, as far as fincore can tell.
+ */
+function evict(file: string): boolean {
+  for (let i = 0; i < 3; i++) {
+    const r = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none'], { env: toolEnv() });
+    assert.is(r.status, 0, `dd nocache: ${r.stderr?.toString()}`);
+    const left = resident(file);
+    if (left === 0) return true;
+    if (left < 0) return true; // no fincore: trust the advice
+  }
+  return false;
 }
 
 function fetchSha(p: string): Promise<{ status: number; sha: string; length: number }> {
@@ -70,7 +89,7 @@ test.after(async () => {
 
 test('an evicted file is sent exactly', async () => {
   const before = srv.server.stats().fileReadsOffloaded;
-  evict(path.join(dir, 'a.bin'));
+  const cold = evict(path.join(dir, 'a.bin'));
   const r = await fetchSha('/file/a.bin');
   assert.is(r.status, 200);
   assert.is(r.length, SIZE);
@@ -79,8 +98,10 @@ test('an evicted file is sent exactly', async () => {
   const mpm = process.env['BRIGADE_MPM'] ?? 'looper';
   if (mpm === 'worker' || mpm === 'leader') {
     assert.is(offloaded, 0, 'thread-per-connection MPMs have no read pool');
-  } else if (evictable) {
+  } else if (evictable && cold) {
     assert.ok(offloaded > 0, 'the cold ranges were read in the pool');
+  } else {
+    console.log('  (the kernel kept a.bin cached: the offload count is not checked this time)');
   }
 });
 
