@@ -88,18 +88,27 @@ test.after(async () => {
 });
 
 test('an evicted file is sent exactly', async () => {
-  const before = srv.server.stats().fileReadsOffloaded;
-  const cold = evict(path.join(dir, 'a.bin'));
-  const r = await fetchSha('/file/a.bin');
-  assert.is(r.status, 200);
-  assert.is(r.length, SIZE);
-  assert.is(r.sha, files[0]!.sha);
-  const offloaded = srv.server.stats().fileReadsOffloaded - before;
+  // Up to three tries: the page cache is shared with the rest of the machine
+  // (readahead, another reader) and may hold the file again by the time the
+  // writer probes it. Every try must send exact bytes; one offloaded read is
+  // enough to show the pool is used.
   const mpm = process.env['BRIGADE_MPM'] ?? 'looper';
+  let offloaded = 0;
+  let cold = false;
+  for (let attempt = 0; attempt < 3 && offloaded === 0; attempt++) {
+    const before = srv.server.stats().fileReadsOffloaded;
+    cold = evict(path.join(dir, 'a.bin'));
+    const r = await fetchSha('/file/a.bin');
+    assert.is(r.status, 200);
+    assert.is(r.length, SIZE);
+    assert.is(r.sha, files[0]!.sha);
+    offloaded = srv.server.stats().fileReadsOffloaded - before;
+    if (mpm === 'worker' || mpm === 'leader') break;
+  }
   if (mpm === 'worker' || mpm === 'leader') {
     assert.is(offloaded, 0, 'thread-per-connection MPMs have no read pool');
   } else if (evictable && cold) {
-    assert.ok(offloaded > 0, 'the cold ranges were read in the pool');
+    assert.ok(offloaded > 0, 'the cold ranges were read in the pool (in one of three tries)');
   } else {
     console.log('  (the kernel kept a.bin cached: the offload count is not checked this time)');
   }
