@@ -91,6 +91,11 @@ export async function nginxLaunch(ctx, prefix, tls = null) {
   const port = await freePort();
   const conf = path.join(prefix, 'nginx.conf');
   writeFileSync(conf, nginxConf({ prefix, port, docroot: ctx.docroot, workers: ctx.serverCpuCount, tls }));
+  return { ...nginxProcess(prefix, conf, port), script: conf, logFile: path.join(prefix, 'error.log') };
+}
+
+/** How to run nginx in the foreground with prefix and conf (the bench's contenders and the conformance runs). */
+export function nginxProcess(prefix, conf, port) {
   return {
     command: BINARY,
     args: ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'],
@@ -99,8 +104,6 @@ export async function nginxLaunch(ctx, prefix, tls = null) {
     ready: 'port',
     port,
     pidFile: path.join(prefix, 'nginx.pid'),
-    script: conf,
-    logFile: path.join(prefix, 'error.log'),
   };
 }
 

@@ -6,12 +6,12 @@ import path from 'node:path';
 // brigade's own type rules (this script runs under tsx): nginx is configured to match them.
 import { isCompressibleType } from '../../src/filters/compress.js';
 import { contentTypeFor } from '../../src/static/mime.js';
-import { userLine } from '../../bench/contenders/nginx.js';
+import { NGINX_BINARY, nginxProcess, userLine } from '../../bench/contenders/nginx.js';
 import { REPO_ROOT } from '../../bench/contenders/paths.js';
 import { ensurePackage } from '../../bench/lib/install.js';
 import { freePort, startProcess } from '../../bench/lib/server-process.js';
 
-export const NGINX = '/usr/sbin/nginx';
+export const NGINX = NGINX_BINARY;
 
 /** brigade's compress() default threshold: complete bodies below it go out as they are. */
 const GZIP_MIN_LENGTH = 1024;
@@ -85,16 +85,7 @@ export async function startNginx({ tmp, docroot, fileNames, extra = [] }) {
   const port = await freePort();
   const conf = path.join(prefix, 'nginx.conf');
   writeFileSync(conf, nginxConf({ prefix, port, docroot, fileNames, extra }));
-  const launch = {
-    command: NGINX,
-    args: ['-p', prefix, '-c', conf, '-e', path.join(prefix, 'error.log'), '-g', 'daemon off;'],
-    env: {},
-    cwd: prefix,
-    ready: 'port',
-    port,
-    pidFile: path.join(prefix, 'nginx.pid'),
-  };
-  return { handle: await startProcess('nginx', launch, { cpus: null }), conf };
+  return { handle: await startProcess('nginx', nginxProcess(prefix, conf, port), { cpus: null }), conf };
 }
 
 /** Starts `brigade serve <docroot> --gzip` from src/ (through tsx, so no build is needed). */
